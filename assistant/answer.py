@@ -1,0 +1,41 @@
+"""The answer contract: :class:`Answer` and :class:`Citation`, shared by the API, CLI, UI and evals.
+
+Plain frozen dataclasses with no behaviour beyond serialisation. Field names are fixed by the
+public contract (README, "Python and CLI contract").
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+NOT_IN_CORPUS = "The corpus does not contain the answer to this question."
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One quoted span: ``quote == text_of(source)[start:end]`` for the file as read from disk."""
+
+    n: int
+    source: str
+    title: str
+    start: int
+    end: int
+    quote: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer whose text carries ``[n]`` markers that point into ``citations`` (in ``n`` order)."""
+
+    text: str
+    abstained: bool
+    citations: list[Citation] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "abstained": self.abstained,
+            "citations": [asdict(c) for c in self.citations],
+        }

@@ -1,0 +1,128 @@
+"""The command line: ``assistant ingest|ask|status`` (also ``python -m assistant``).
+
+Translates the error vocabulary into one-line messages and exit status 2; progress and warnings go
+to stderr, answers to stdout. Heavy modules are imported inside the commands, so ``--help`` is fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import offline as _offline  # noqa: F401
+from .errors import AssistantError
+
+
+def _say(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def _assistant(args: argparse.Namespace) -> object:
+    from .engine import Assistant
+
+    return Assistant(index_dir=args.index, corpus_dir=getattr(args, "corpus", None), progress=_say)
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from .engine import Assistant
+
+    a: Assistant = _assistant(args)  # type: ignore[assignment]
+    stats = a.ingest(args.path, rebuild=args.rebuild)
+    for s in stats.skipped:
+        _say(f"warning: skipped {s.source}: {s.reason}")
+    print(
+        f"{stats.documents} documents ({len(stats.new)} new, {len(stats.changed)} changed, "
+        f"{len(stats.removed)} removed, {stats.unchanged} unchanged); "
+        f"{stats.chunks_added} chunks added, {stats.chunks_removed} removed, "
+        f"{stats.chunks_total} in the index; {stats.embedded} embedded in {stats.seconds:.2f} s"
+        + (" (rebuilt)" if stats.rebuilt else "")
+    )
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from .engine import Assistant
+
+    a: Assistant = _assistant(args)  # type: ignore[assignment]
+    question = " ".join(args.question)
+    answer = a.ask(question)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    print(answer.text)
+    if answer.citations:
+        print("\nSources:")
+        for c in answer.citations:
+            print(f"  [{c.n}] {c.source} [{c.start}:{c.end}]  {c.title}")
+            print(f"      “{' '.join(c.quote.split())}”")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from .engine import Assistant
+
+    a: Assistant = _assistant(args)  # type: ignore[assignment]
+    st = a.status()
+    if args.json:
+        print(json.dumps(st, indent=2))
+    else:
+        built = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(float(st["built_at"])))
+        print(f"{st['documents']} documents, {st['chunks']} chunks, built {built}")
+        for key in ("corpus_dir", "store", "embed_model", "chunk_tokens", "answerer"):
+            print(f"  {key}: {st[key]}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="assistant", description="Grounded, offline Q&A over a corpus."
+    )
+    p.add_argument(
+        "--index",
+        type=Path,
+        default=None,
+        help="index folder (default: ASSISTANT_INDEX_DIR or ./index)",
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+    ing = sub.add_parser("ingest", help="index a folder of .txt/.md files (incremental)")
+    ing.add_argument(
+        "path",
+        nargs="?",
+        type=Path,
+        default=None,
+        help="corpus folder (default: the indexed one, else ./corpus)",
+    )
+    ing.add_argument("--rebuild", action="store_true", help="re-embed everything")
+    ing.set_defaults(func=cmd_ingest)
+    ask = sub.add_parser("ask", help="ask a question; the answer quotes the corpus")
+    ask.add_argument("question", nargs="+")
+    ask.add_argument("--json", action="store_true", help="print the Answer as JSON")
+    ask.add_argument("--corpus", type=Path, default=None, help="corpus folder")
+    ask.set_defaults(func=cmd_ask)
+    st = sub.add_parser("status", help="what is indexed and which models are used")
+    st.add_argument("--json", action="store_true")
+    st.add_argument("--corpus", type=Path, default=None, help="corpus folder")
+    st.set_defaults(func=cmd_status)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    try:
+        return int(args.func(args))
+    except AssistantError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; the index is left as it was before this command", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

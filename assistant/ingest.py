@@ -1,0 +1,138 @@
+"""Ingest: bring the store in line with the corpus folder, incrementally by content hash.
+
+An unchanged file (same sha256) costs nothing: no model is loaded when nothing changed. An
+edited file's chunks are replaced, a deleted or now unreadable file's chunks removed. New chunks
+are written before old ones are deleted, so an interrupted ingest leaves a usable index that the
+next run repairs; an error before writing (empty folder, bad model) leaves the index as it was.
+A change of model, chunk budget or pipeline version rebuilds everything. It does not answer
+questions (see :mod:`assistant.engine`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import corpus as corpus_mod
+from .chunking import Chunk, TokenCounter, chunk_document
+from .corpus import Document, Skipped
+from .embedding import Embedder, ModelFiles
+from .store import ChunkRecord, ChunkStore, IndexInfo
+
+# Bump when cleaning, sentence splitting or chunking changes what a chunk is.
+PIPELINE = "clean1.sent1.chunk1"
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class IngestStats:
+    documents: int = 0
+    new: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    chunks_added: int = 0
+    chunks_removed: int = 0
+    chunks_total: int = 0
+    embedded: int = 0
+    rebuilt: bool = False
+    seconds: float = 0.0
+
+
+def chunk_id(doc: Document, chunk: Chunk, model_key: str) -> str:
+    raw = f"{doc.source}\0{doc.sha256}\0{chunk.start}\0{chunk.end}\0{model_key}\0{PIPELINE}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:24]
+
+
+def ingest(
+    root: Path,
+    store: ChunkStore,
+    model: ModelFiles,
+    chunk_tokens: int,
+    embedder: Callable[[], Embedder],
+    progress: Progress | None = None,
+    rebuild: bool = False,
+) -> IngestStats:
+    t0 = time.perf_counter()
+    say = progress or (lambda _msg: None)
+    corpus = corpus_mod.load(root)  # raises before anything is touched
+    stats = IngestStats(documents=len(corpus.documents), skipped=list(corpus.skipped))
+    budget = min(chunk_tokens, model.window)
+    want = IndexInfo(model.key, budget, PIPELINE, str(corpus.root), 0.0)
+    have = store.info()
+    if have is not None and (have.model_key, have.chunk_tokens, have.pipeline) != (
+        want.model_key,
+        want.chunk_tokens,
+        want.pipeline,
+    ):
+        rebuild = True
+    existing = [] if rebuild else store.records()
+    by_source: dict[str, set[str]] = {}
+    for r in existing:
+        by_source.setdefault(r.source, set()).add(r.sha256)
+
+    todo: list[Document] = []
+    for doc in corpus.documents:
+        shas = by_source.get(doc.source)
+        if shas == {doc.sha256}:
+            stats.unchanged += 1
+        else:
+            (stats.changed if shas else stats.new).append(doc.source)
+            todo.append(doc)
+    present = {d.source for d in corpus.documents}
+    stats.removed = sorted(s for s in by_source if s not in present)
+    stale = {d.source: d.sha256 for d in todo}
+    old_ids = [
+        r.id
+        for r in existing
+        if r.source in stats.removed or (r.source in stale and r.sha256 != stale[r.source])
+    ]
+
+    records: list[ChunkRecord] = []
+    vectors = np.zeros((0, 0), dtype=np.float32)
+    if todo:
+        counter = TokenCounter(model.tokenizer_file)
+        chunks: list[tuple[Document, Chunk]] = []
+        for doc in todo:
+            for ch in chunk_document(doc.source, doc.text, counter, budget, model.window):
+                chunks.append((doc, ch))
+        say(
+            f"chunked {len(todo)} document(s) into {len(chunks)} chunks; loading the embedding model"
+        )
+        emb = embedder()
+        every = max(1, len(chunks) // 10)
+
+        def tick(done: int, total: int) -> None:
+            if done == total or done % every < 64:
+                say(f"embedded {done}/{total} chunks")
+
+        vectors = emb.embed_documents([c.text for _, c in chunks], progress=tick)
+        records = [
+            ChunkRecord(chunk_id(d, c, model.key), d.source, c.ordinal, c.start, c.end, d.sha256)
+            for d, c in chunks
+        ]
+        stats.embedded = len(records)
+
+    if rebuild:
+        stats.rebuilt = True
+        if have is not None:
+            say("index settings changed (model, chunk size or pipeline): rebuilding")
+        store.drop()
+    if records:
+        store.add(records, vectors)
+    if old_ids:
+        store.delete(old_ids)
+    if records or old_ids or have is None or rebuild or have.corpus_dir != want.corpus_dir:
+        store.set_info(IndexInfo(want.model_key, budget, PIPELINE, str(corpus.root), time.time()))
+    stats.chunks_added = len(records)
+    stats.chunks_removed = len(old_ids)
+    stats.chunks_total = store.count()
+    stats.seconds = time.perf_counter() - t0
+    return stats

@@ -1,0 +1,57 @@
+"""Sentence splitting with exact character spans.
+
+A rule-based splitter (no model, no download): a sentence ends at ``.``, ``!``, ``?`` or ``…``
+(plus any closing quotes or brackets) followed by whitespace and a capital, digit, quote or
+bracket, unless the word before the period is an abbreviation ("U.S.", "Dr.", "Feb.") or an
+initial. A line break between paragraphs always ends a sentence. It does not handle languages
+without spaces between sentences.
+"""
+
+from __future__ import annotations
+
+import re
+
+_ABBREVIATIONS = frozenset(
+    """mr mrs ms dr prof sr jr st mt vs etc e.g i.e cf al fig approx dept est inc ltd co corp jan
+    feb mar apr jun jul aug sep sept oct nov dec gen gov sen rep pres u.s u.k u.n e.u d.c a.m
+    p.m ph.d""".split()
+)
+_BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
+_PARAGRAPH = re.compile(r"\n\s*\n|\n")
+
+
+def _is_abbreviation(text: str, dot: int) -> bool:
+    """True when the period at ``dot`` closes an abbreviation or an initial, not a sentence."""
+    if text[dot] != ".":
+        return False
+    m = re.search(r"([A-Za-z][A-Za-z.]*)$", text[:dot])
+    if not m:
+        return False
+    word = m.group(1).lower()
+    return word in _ABBREVIATIONS or (len(word) == 1 and m.group(1).isupper())
+
+
+def split_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Sentence spans ``(s, e)`` of ``text[start:end]``, stripped, as absolute offsets."""
+    end = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    para_start = start
+    pieces = [m.span() for m in _PARAGRAPH.finditer(text, start, end)] + [(end, end)]
+    for p_end, next_start in pieces:
+        cursor = para_start
+        for m in _BOUNDARY.finditer(text, para_start, p_end):
+            if _is_abbreviation(text, m.start()):
+                continue
+            spans.append((cursor, m.end()))
+            cursor = m.end()
+        spans.append((cursor, p_end))
+        para_start = next_start
+    out = []
+    for s, e in spans:
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            out.append((s, e))
+    return out
