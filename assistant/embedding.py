@@ -15,6 +15,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
+import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -122,6 +124,9 @@ class SentenceTransformerEmbedder(Embedder):
                 f"sentence-transformers is not importable ({exc}); "
                 "reinstall the project with `pip install -e .`"
             ) from None
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # "Loading weights" bars; ingest reports its own progress
         if threads:
             torch.set_num_threads(threads)
         self.model_files = model
@@ -188,6 +193,28 @@ class OnnxEmbedder(Embedder):
         return np.asarray(pooled / np.maximum(norms, 1e-12), dtype=np.float32)
 
 
+_loaded: dict[tuple[str, ...], Embedder] = {}
+_loaded_lock = threading.Lock()
+
+
+def sentence_transformer(model: ModelFiles) -> SentenceTransformerEmbedder:
+    """One loaded copy per model and process (loading costs seconds and ~100 MB)."""
+    with _loaded_lock:
+        key = ("st", str(model.path), model.key)
+        if key not in _loaded:
+            _loaded[key] = SentenceTransformerEmbedder(model)
+        return _loaded[key]  # type: ignore[return-value]
+
+
+def onnx_embedder(model: ModelFiles, onnx_file: Path) -> OnnxEmbedder:
+    """One ONNX session per file and process."""
+    with _loaded_lock:
+        key = ("onnx", str(onnx_file.resolve()), model.key)
+        if key not in _loaded:
+            _loaded[key] = OnnxEmbedder(model, onnx_file)
+        return _loaded[key]  # type: ignore[return-value]
+
+
 def onnx_path(cache_dir: Path, model: ModelFiles) -> Path:
     return cache_dir / "onnx" / model.key / "model.onnx"
 
@@ -215,7 +242,8 @@ def export_onnx(model: ModelFiles, reference: SentenceTransformerEmbedder, targe
     names = ["input_ids", "attention_mask", "token_type_ids"]
     axes = {n: {0: "batch", 1: "seq"} for n in [*names, "last_hidden_state"]}
     try:
-        with torch.no_grad():
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # tracer warnings about this fixed graph are expected
             torch.onnx.export(
                 _Encoder(inner),
                 (dummy, dummy, torch.zeros_like(dummy)),

@@ -22,10 +22,11 @@ from .config import Config
 from .embedding import (
     Embedder,
     ModelFiles,
-    OnnxEmbedder,
     SentenceTransformerEmbedder,
     export_onnx,
+    onnx_embedder,
     onnx_path,
+    sentence_transformer,
 )
 from .errors import DependencyError, IndexStaleError, UserError
 from .ingest import PIPELINE, IngestStats, ingest
@@ -72,7 +73,6 @@ class Assistant:
         self._lock = threading.RLock()
         self._model: ModelFiles | None = None
         self._store: ChunkStore | None = None
-        self._st: SentenceTransformerEmbedder | None = None
         self._open: _Open | None = None
 
     # -- components --------------------------------------------------------------------------
@@ -91,9 +91,7 @@ class Assistant:
         return self._store
 
     def _sentence_transformer(self) -> SentenceTransformerEmbedder:
-        if self._st is None:
-            self._st = SentenceTransformerEmbedder(self.model)
-        return self._st
+        return sentence_transformer(self.model)
 
     def _onnx_file(self) -> Path:
         return onnx_path(self.config.index_dir, self.model)
@@ -106,7 +104,7 @@ class Assistant:
         return target
 
     def query_embedder(self) -> Embedder:
-        return OnnxEmbedder(self.model, self._ensure_onnx())
+        return onnx_embedder(self.model, self._ensure_onnx())
 
     def _corpus_root(self, info: IndexInfo | None) -> Path:
         if self.config.corpus_dir is not None:

@@ -117,6 +117,8 @@ class ChunkStore:
         )
 
     def drop(self) -> None:
+        """Delete the collection (it may already be gone: another client can share it)."""
+        self._col = None
         if self._collection() is not None:
             self._client.delete_collection(self.name)
         self._col = None

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant import UserError
+from assistant.config import Config
+
+
+def test_defaults_and_overrides() -> None:
+    assert Config.from_env({}) == Config()
+    cfg = Config.from_env(
+        {
+            "ASSISTANT_CORPUS_DIR": "/data/docs",
+            "ASSISTANT_TOP_K": "5",
+            "ASSISTANT_CHROMA_URL": "http://127.0.0.1:9000",
+        }
+    )
+    assert (cfg.corpus_dir, cfg.top_k, cfg.chroma_url) == (
+        Path("/data/docs"),
+        5,
+        "http://127.0.0.1:9000",
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"ASSISTANT_TOP_K": "many"}, "ASSISTANT_TOP_K='many' is not a whole number"),
+        ({"ASSISTANT_TOP_K": "0"}, "ASSISTANT_TOP_K=0 is out of range"),
+        ({"ASSISTANT_CHROMA_URL": "localhost:8000"}, "is not an http"),
+    ],
+)
+def test_bad_values_say_how_to_fix_them(env: dict[str, str], message: str) -> None:
+    with pytest.raises(UserError, match=message):
+        Config.from_env(env)
+
+
+def test_unknown_model_folder(tmp_path: Path) -> None:
+    from assistant.embedding import ModelFiles
+
+    with pytest.raises(UserError, match="not a sentence-transformers model folder"):
+        ModelFiles.resolve(tmp_path)

@@ -1,0 +1,38 @@
+"""The ONNX query encoder against sentence-transformers, and Chroma's top-k against brute force."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from assistant import Assistant
+from assistant.embedding import sentence_transformer
+
+
+def test_onnx_query_encoder_matches_sentence_transformers(assistant: Assistant) -> None:
+    texts = [
+        "When was DeepSeek R1 released?",
+        "Nvidia lost $600 billion in market value in a single day.",
+        "短い日本語の文も含める",
+        "x" * 3000,  # truncated to the window by both
+    ]
+    onnx = assistant.query_embedder().embed_batch(texts)
+    st = sentence_transformer(assistant.model).embed_batch(texts)
+    cos = np.sum(onnx * st, axis=1)
+    assert cos.min() > 0.9999, cos
+
+
+def test_chroma_top_k_equals_brute_force_cosine(assistant: Assistant) -> None:
+    opened = assistant._ensure_open()
+    records = opened.retriever.records
+    texts = [opened.texts[r.source][r.start : r.end] for r in records]
+    docs = sentence_transformer(assistant.model).embed_documents(texts)
+    q = assistant.query_embedder()
+    for question in [
+        "Who founded DeepSeek?",
+        "export controls on chips",
+        "Paris summit declaration",
+    ]:
+        v = q.embed_query(question)
+        want = [records[i].id for i in np.argsort(-(docs @ v))[:5]]
+        got = [cid for cid, _ in assistant.store.query(v, 5)]
+        assert got == want
