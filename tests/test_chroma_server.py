@@ -78,6 +78,6 @@ def test_an_unreachable_server_is_a_clear_error(
 ) -> None:
     a = make_assistant(corpus_copy, chroma_url=f"http://127.0.0.1:{free_port()}")
     with pytest.raises(
-        DependencyError, match="cannot reach the Chroma server at http://127.0.0.1:.*chroma run"
+        DependencyError, match=r"cannot reach the Chroma server at http://127\.0\.0\.1:.*chroma run"
     ):
         a.ask("When was DeepSeek R1 released?")

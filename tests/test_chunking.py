@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -37,7 +38,7 @@ def test_real_corpus_chunks(name: str, counter: TokenCounter, model: ModelFiles)
         # inside one cleaned block: no chrome in any chunk
         assert any(s <= c.start and c.end <= e for s, e in kept)
     # chunks are in order and do not overlap
-    assert all(a.end <= b.start for a, b in zip(chunks, chunks[1:], strict=False))
+    assert all(a.end <= b.start for a, b in itertools.pairwise(chunks))
     # every kept sentence is in exactly one chunk: nothing is lost to the window
     covered = sum(len(c.text) for c in chunks)
     assert covered >= 0.97 * sum(e - s for s, e in kept)
@@ -72,4 +73,4 @@ def test_offsets_round_trip_for_every_chunk(doc: str, budget: int, counter: Toke
     for c in chunks:
         assert doc[c.start : c.end] == c.text
         assert counter.count([c.text])[0] <= 256
-    assert all(a.end <= b.start for a, b in zip(chunks, chunks[1:], strict=False))
+    assert all(a.end <= b.start for a, b in itertools.pairwise(chunks))
