@@ -126,7 +126,7 @@ class SentenceTransformerEmbedder(Embedder):
             ) from None
         from transformers.utils import logging as hf_logging
 
-        hf_logging.disable_progress_bar()  # "Loading weights" bars; ingest reports its own progress
+        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # ingest reports progress
         if threads:
             torch.set_num_threads(threads)
         self.model_files = model
@@ -138,14 +138,31 @@ class SentenceTransformerEmbedder(Embedder):
         self.dim = int(dim() or 0)
 
     def embed_batch(self, texts: Sequence[str]) -> Vectors:
+        return self._encode(texts, max(1, len(texts)))
+
+    def _encode(self, texts: Sequence[str], batch_size: int) -> Vectors:
         vecs = self.model.encode(
             list(texts),
-            batch_size=max(1, len(texts)),
+            batch_size=batch_size,
             normalize_embeddings=True,
             convert_to_numpy=True,
             show_progress_bar=False,
         )
         return np.asarray(vecs, dtype=np.float32)
+
+    def embed_documents(
+        self,
+        texts: Sequence[str],
+        batch_size: int = 64,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Vectors:
+        """sentence-transformers' own length-sorted batching, in slices of 512 for progress."""
+        parts = []
+        for at in range(0, len(texts), 512):
+            parts.append(self._encode(texts[at : at + 512], batch_size))
+            if progress:
+                progress(min(at + 512, len(texts)), len(texts))
+        return np.concatenate(parts) if parts else np.zeros((0, self.dim), dtype=np.float32)
 
 
 class OnnxEmbedder(Embedder):
@@ -222,7 +239,6 @@ def onnx_path(cache_dir: Path, model: ModelFiles) -> Path:
 def export_onnx(model: ModelFiles, reference: SentenceTransformerEmbedder, target: Path) -> Path:
     """Export ``model`` to ``target`` (atomically) and check it matches sentence-transformers."""
     import torch
-    from transformers import AutoModel
 
     class _Encoder(torch.nn.Module):
         def __init__(self, inner: Any):
@@ -237,7 +253,8 @@ def export_onnx(model: ModelFiles, reference: SentenceTransformerEmbedder, targe
 
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(f".tmp{os.getpid()}")
-    inner = AutoModel.from_pretrained(str(model.path), local_files_only=True).eval()
+    inner: Any = reference.model[0].auto_model  # the loaded transformer: no second copy
+    inner.eval()
     dummy = torch.ones((1, 8), dtype=torch.long)
     names = ["input_ids", "attention_mask", "token_type_ids"]
     axes = {n: {0: "batch", 1: "seq"} for n in [*names, "last_hidden_state"]}

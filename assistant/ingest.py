@@ -107,11 +107,9 @@ def ingest(
             f"chunked {len(todo)} document(s) into {len(chunks)} chunks; loading the embedding model"
         )
         emb = embedder()
-        every = max(1, len(chunks) // 10)
 
         def tick(done: int, total: int) -> None:
-            if done == total or done % every < 64:
-                say(f"embedded {done}/{total} chunks")
+            say(f"embedded {done}/{total} chunks")
 
         vectors = emb.embed_documents([c.text for _, c in chunks], progress=tick)
         records = [

@@ -17,6 +17,7 @@ _ABBREVIATIONS = frozenset(
     p.m ph.d""".split()
 )
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
+_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
 _PARAGRAPH = re.compile(r"\n\s*\n|\n")
 
 
@@ -24,7 +25,7 @@ def _is_abbreviation(text: str, dot: int) -> bool:
     """True when the period at ``dot`` closes an abbreviation or an initial, not a sentence."""
     if text[dot] != ".":
         return False
-    m = re.search(r"([A-Za-z][A-Za-z.]*)$", text[:dot])
+    m = _WORD_BEFORE.search(text, max(0, dot - 24), dot)  # a window: no rescan of the prefix
     if not m:
         return False
     word = m.group(1).lower()
