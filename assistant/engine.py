@@ -204,6 +204,10 @@ class Assistant:
         q = self.check_question(question)
         return self._ensure_open().retriever.retrieve(q, k or self.config.top_k)
 
+    def titles(self) -> dict[str, str]:
+        """Document titles by source (from the corpus manifest, else the file name)."""
+        return dict(self._ensure_open().context.titles)
+
     def ask(self, question: str) -> Answer:
         q = self.check_question(question)
         opened = self._ensure_open()
