@@ -78,6 +78,54 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    from . import evalrun, evalset
+    from .engine import Assistant
+    from .errors import UserError
+
+    es = evalset.load(args.set)
+    problems = evalset.check_against_corpus(es)
+    if problems:
+        raise UserError(f"{args.set} does not match its corpus:\n  " + "\n  ".join(problems))
+    if args.check:
+        answerable = sum(1 for c in es.cases if not c.unanswerable)
+        print(
+            f"{args.set}: {len(es.cases)} cases ({answerable} answerable, "
+            f"{len(es.cases) - answerable} unanswerable) are valid for {es.corpus}"
+        )
+        return 0
+    a = Assistant(index_dir=args.index, corpus_dir=es.corpus, progress=_say)
+    result = evalrun.run(es, a)
+    paths = evalrun.write(result, args.out, es.config.gating)
+    for name, t in result.totals.items():
+        rate = "n/a" if t.rate is None else f"{t.rate:.1%}"
+        thr = "" if t.threshold is None else f" (threshold {t.threshold:.0%})"
+        print(
+            f"{name:<30} {t.passed:>3}/{t.applicable:<3} {rate:>7}{thr}"
+            + ("" if t.ok else "  MISSED")
+        )
+    print(
+        f"retrieval MRR {result.mrr:.3f}; p50 {result.latency_p50_ms:.1f} ms; "
+        f"{result.seconds:.1f} s for {len(result.cases)} cases"
+    )
+    for f in result.flips:
+        print(
+            f"changed: {f.case} {f.evaluator} {f.before} -> {f.after}"
+            + ("  REGRESSION" if f.regression else "")
+        )
+    print(f"report: {paths['report']}  result: {paths['json']}")
+    if not result.passed:
+        _say(
+            "eval FAILED: "
+            + "; ".join(
+                [f"{m} below threshold" for m in result.missed]
+                + [f"{f.case} regressed on {f.evaluator}" for f in result.regressions]
+            )
+        )
+        return 1
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="assistant", description="Grounded, offline Q&A over a corpus."
@@ -108,6 +156,13 @@ def parser() -> argparse.ArgumentParser:
     st.add_argument("--json", action="store_true")
     st.add_argument("--corpus", type=Path, default=None, help="corpus folder")
     st.set_defaults(func=cmd_status)
+    ev = sub.add_parser("eval", help="run the grounding eval set and write a report")
+    ev.add_argument(
+        "--set", type=Path, default=Path("evals/grounding.yaml"), help="eval set (YAML)"
+    )
+    ev.add_argument("--out", type=Path, default=Path("evals/runs"), help="folder for results")
+    ev.add_argument("--check", action="store_true", help="only validate the set against its corpus")
+    ev.set_defaults(func=cmd_eval)
     return p
 
 

@@ -204,6 +204,10 @@ class Assistant:
         q = self.check_question(question)
         return self._ensure_open().retriever.retrieve(q, k or self.config.top_k)
 
+    def texts(self) -> dict[str, str]:
+        """The indexed documents' text by source, exactly as read from disk."""
+        return dict(self._ensure_open().texts)
+
     def titles(self) -> dict[str, str]:
         """Document titles by source (from the corpus manifest, else the file name)."""
         return dict(self._ensure_open().context.titles)
