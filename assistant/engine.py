@@ -32,6 +32,7 @@ from .errors import DependencyError, IndexStaleError, UserError
 from .ingest import PIPELINE, IngestStats, ingest
 from .retrieval import HybridRetriever, Passage
 from .store import ChunkStore, IndexInfo
+from .terms import acronyms
 
 log = logging.getLogger("assistant")
 DEFAULT_CORPUS = Path("corpus")
@@ -178,7 +179,9 @@ class Assistant:
             retriever = HybridRetriever(records, texts, store, self.query_embedder())
             doc_stems: dict[str, set[str]] = {}
             for r, stems in zip(retriever.records, retriever.chunk_stems, strict=True):
-                doc_stems.setdefault(r.source, set()).update(canon(s) for s in stems)
+                bucket = doc_stems.setdefault(r.source, set())
+                bucket.update(canon(s) for s in stems)
+                bucket.update(acronyms(texts[r.source][r.start : r.end]))
             context = AnswerContext(
                 titles, retriever.vocabulary, {k: frozenset(v) for k, v in doc_stems.items()}
             )

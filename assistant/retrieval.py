@@ -1,5 +1,7 @@
 """Hybrid retrieval: dense (Chroma) and BM25 (bm25s) rankings fused by reciprocal rank.
 
+The top two hits of each ranker always survive fusion.
+
 Built once per opened index from the chunk records and the corpus text; a query costs one
 embedding, one Chroma query and one BM25 scoring. Chunks that point into a file whose content
 changed are never returned (their offsets would be wrong). It does not pick sentences or decide
@@ -19,6 +21,7 @@ from .embedding import Embedder
 from .store import ChunkRecord, ChunkStore
 
 RRF_K = 60
+GUARANTEED = 2  # top hits of each ranker that fusion may not drop
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets DEBUG on import and logs per index
 
 
@@ -82,6 +85,10 @@ class HybridRetriever:
                 out.append((i, sim))
         return out
 
+    @staticmethod
+    def _tops(*rankings: list[tuple[int, float]]) -> set[int]:
+        return {i for r in rankings for i, _ in r[:GUARANTEED]}
+
     def retrieve(self, question: str, k: int, depth: int = 20) -> list[Passage]:
         dense = self.dense(question, depth)
         lexical = self.bm25(question, depth)
@@ -91,7 +98,23 @@ class HybridRetriever:
                 fused[i] = fused.get(i, 0.0) + 1.0 / (RRF_K + rank)
         d_score = dict(dense)
         b_score = dict(lexical)
-        best = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+        ranked = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))
+        best = ranked[:k]
+        # Each ranker's top hits are never dropped by fusion: a passage that BM25 alone finds
+        # (a rare name the embedding misses) keeps its place, at the cost of the weakest fused one.
+        chosen = {i for i, _ in best}
+        for ranking in (dense, lexical):
+            for i, _s in ranking[:GUARANTEED]:
+                if i not in chosen and len(best) >= k > GUARANTEED * 2:
+                    victim = next(
+                        b for b in reversed(best) if b[0] not in self._tops(dense, lexical)
+                    )
+                    best.remove(victim)
+                    chosen.discard(victim[0])
+                if i not in chosen:
+                    best.append((i, fused[i]))
+                    chosen.add(i)
+        best.sort(key=lambda kv: (-kv[1], kv[0]))
         return [
             self._passage(i, s, rank, d_score.get(i), b_score.get(i))
             for rank, (i, s) in enumerate(best, start=1)

@@ -29,7 +29,11 @@ def _is_abbreviation(text: str, dot: int) -> bool:
     if not m:
         return False
     word = m.group(1).lower()
-    return word in _ABBREVIATIONS or (len(word) == 1 and m.group(1).isupper())
+    if word in _ABBREVIATIONS:
+        return True
+    # An initial ("H. Ford") stands alone; "405B." or "Llama-3.1-405B." ends a sentence.
+    before = text[m.start(1) - 1] if m.start(1) > 0 else " "
+    return len(word) == 1 and m.group(1).isupper() and not (before.isalnum() or before in "-_")
 
 
 def split_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:

@@ -22,7 +22,7 @@ STOPWORDS = frozenset(
     being below between both but by can could did do does doing down during each few for from
     further had has have having he her here hers herself him himself his how i if in into is it
     its itself just me more most my myself no nor not now of off on once only or other our ours
-    ourselves out over own same she should so some such than that the their theirs them
+    ourselves out over  same she should so some such than that the their theirs them
     themselves then there these they this those through to too under until up very was we were
     what when where which while who whom whose why will with would you your yours yourself
     yourselves s t don according said says say tell told know give gave many much""".split()
@@ -95,3 +95,16 @@ class Vocabulary:
 
     def __contains__(self, term: object) -> bool:
         return term in self.df
+
+
+_CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:of\s+)?[A-Z][a-z]+){1,4}\b")
+
+
+def acronyms(text: str) -> frozenset[str]:
+    """Acronyms of capitalised runs ("European Union" -> "eu", "General Data Protection
+    Regulation" -> "gdpr"), so a question's "EU" finds a text that spells it out."""
+    out = set()
+    for m in _CAPITALISED_RUN.finditer(text):
+        words = [w for w in m.group().split() if w != "of"]
+        out.add("".join(w[0] for w in words).lower())
+    return frozenset(out)
