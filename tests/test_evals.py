@@ -1,0 +1,207 @@
+"""The eval set, its validator, the evaluators and the runner, on the real corpus and model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from assistant import Answer, Assistant, Citation, UserError
+from assistant import evalrun, evalset
+from assistant.evaluators import evaluate
+
+from .conftest import REPO, run_cli
+
+SEED = REPO / "evals" / "grounding.yaml"
+
+
+@pytest.fixture(scope="module")
+def seed() -> evalset.EvalSet:
+    return evalset.load(SEED)
+
+
+def test_seed_set_shape_and_validity(seed: evalset.EvalSet) -> None:
+    cases = seed.cases
+    unanswerable = [c for c in cases if c.unanswerable]
+    assert len(cases) >= 50 and len(unanswerable) >= 12
+    sources = {s for c in cases for s in c.support}
+    assert sources == {p.name for p in (REPO / "corpus").glob("*.txt")}  # all five documents
+    assert any(len(c.support) > 1 for c in cases)  # answers that sit in two documents
+    assert any(c.cite_all_support for c in cases)  # two documents that disagree
+    assert evalset.check_against_corpus(seed) == []
+
+
+def test_default_answerer_meets_the_thresholds(seed: evalset.EvalSet, assistant: Assistant) -> None:
+    result = evalrun.run(seed, assistant)
+    totals = result.totals
+    assert totals["abstained_when_unanswerable"].rate == 1.0
+    assert (totals["answer_correct"].rate or 0) >= 0.95
+    assert totals["quotes_round_trip"].rate == 1.0
+    assert result.missed == [], {k: t.rate for k, t in totals.items()}
+
+
+def write_set(tmp_path: Path, body: str) -> Path:
+    (tmp_path / "corpus").mkdir(exist_ok=True)
+    (tmp_path / "corpus" / "a.txt").write_text(
+        "The harbour bridge opened in 1932 after eight years of work.\n", encoding="utf-8"
+    )
+    path = tmp_path / "set.yaml"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def test_validator_lists_every_problem(tmp_path: Path) -> None:
+    path = write_set(
+        tmp_path,
+        """
+version: 1
+corpus: corpus
+config: {k: 0, thresholds: {answer_correct: 2, made_up: 0.5}}
+cases:
+  - id: Bad Id
+    question: ""
+  - id: dup
+    question: When did the bridge open?
+    answers: ["1932"]
+  - id: dup
+    question: Where is it?
+    unanswerable: true
+    answers: ["x"]
+  - id: typo
+    question: How long did it take?
+    answer: ["eight years"]
+    support: [a.txt]
+""",
+    )
+    with pytest.raises(UserError) as err:
+        evalset.load(path)
+    msg = str(err.value)
+    for needle in [
+        "config.k: 0 must be an integer from 1 to 50",
+        "config.thresholds.answer_correct: 2 must be a share between 0 and 1",
+        "config.thresholds.made_up: unknown evaluator",
+        "case 'Bad Id'.id: 'Bad Id' must be a slug",
+        "case 'Bad Id'.question: must be a non-empty string",
+        "case 'dup'.support: name the document(s) that support the answer",
+        "case 'dup': an unanswerable case has no answers, patterns or support",
+        "case 'dup': duplicate id",
+        "case 'typo': unknown key(s) answer",
+        "case 'typo': give accepted answers or patterns, or set unanswerable: true",
+    ]:
+        assert needle in msg
+
+
+def test_answers_must_occur_in_their_supporting_document(tmp_path: Path) -> None:
+    path = write_set(
+        tmp_path,
+        """
+corpus: corpus
+cases:
+  - id: ok
+    question: When did the bridge open?
+    answers: ["1932"]
+    support: [a.txt]
+  - id: wrong-year
+    question: When did the bridge open?
+    answers: ["1933"]
+    patterns: ["\\\\b19[0-2]\\\\d\\\\b"]
+    support: [a.txt, missing.txt]
+""",
+    )
+    problems = evalset.check_against_corpus(evalset.load(path))
+    assert problems == [
+        "case 'wrong-year': support 'missing.txt' is not in "
+        + str((tmp_path / "corpus").resolve()),
+        "case 'wrong-year': answer '1933' occurs in no supporting document",
+        "case 'wrong-year': pattern '\\\\b19[0-2]\\\\d\\\\b' matches no supporting document",
+    ]
+
+
+def test_evaluators_return_named_booleans() -> None:
+    case = evalset.Case(id="c", question="q?", answers=["January 20, 2025"], support=("a.txt",))
+    texts = {"a.txt": "R1 launched on January 20, 2025.", "b.txt": "Other text."}
+    good = Answer(
+        "R1 launched on January 20, 2025. [1]",
+        False,
+        [Citation(1, "a.txt", "A", 0, 32, texts["a.txt"], 1.0)],
+    )
+    assert evaluate(case, good, [], texts, 5) == {
+        "answer_correct": True,
+        "answered": True,
+        "abstained_when_unanswerable": None,
+        "quotes_round_trip": True,
+        "cites_support": True,
+        "cites_all_support": None,
+        "recall_at_k": False,
+    }
+    forged = Answer("Other text [1]", False, [Citation(1, "b.txt", "B", 0, 5, "Other text", 1.0)])
+    out = evaluate(case, forged, [], texts, 5)
+    assert (out["answer_correct"], out["quotes_round_trip"], out["cites_support"]) == (
+        False,
+        False,
+        False,
+    )
+    none = evalset.Case(id="u", question="q?", unanswerable=True)
+    out = evaluate(none, Answer("The corpus does not contain ...", True, []), [], texts, 5)
+    assert (
+        out["abstained_when_unanswerable"],
+        out["answer_correct"],
+        out["quotes_round_trip"],
+    ) == (True, None, True)
+
+
+def test_runner_writes_report_and_flags_a_regression(
+    tmp_path: Path, make_assistant: object
+) -> None:
+    path = write_set(
+        tmp_path,
+        """
+corpus: corpus
+config: {thresholds: {answer_correct: 1.0}, gating: [answer_correct]}
+cases:
+  - id: bridge-year
+    question: When did the harbour bridge open?
+    answers: ["1932"]
+    support: [a.txt]
+  - id: no-length
+    question: How long is the harbour bridge?
+    unanswerable: true
+""",
+    )
+    es = evalset.load(path)
+    a = make_assistant(es.corpus)  # type: ignore[operator]
+    out = tmp_path / "runs"
+    first = evalrun.run(es, a)
+    assert first.passed
+    paths = evalrun.write(first, out, es.config.gating)
+    report = paths["report"].read_text(encoding="utf-8")
+    assert report.startswith("# Grounding eval: PASSED")
+    assert "| answer_correct | 1 | 1 | 100.0% | 100% | ok |" in report
+    assert paths["chart"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert json.loads(paths["json"].read_text())["totals"]["answer_correct"]["rate"] == 1.0
+
+    # The corpus changes so the known answer is gone: the case flips and the run fails.
+    (es.corpus / "a.txt").write_text("The harbour bridge is painted grey.\n", encoding="utf-8")
+    second = evalrun.run(es, a)
+    paths = evalrun.write(second, out, es.config.gating)
+    assert [(f.case, f.evaluator, f.before, f.after, f.regression) for f in second.flips] == [
+        ("bridge-year", "answer_correct", True, False, True),
+        ("bridge-year", "answered", True, False, False),
+        ("bridge-year", "cites_support", True, False, False),
+        ("bridge-year", "recall_at_k", True, False, False),
+    ]
+    assert not second.passed and second.missed == ["answer_correct"]
+    report = paths["report"].read_text(encoding="utf-8")
+    assert "| bridge-year | answer_correct | ✔ | ✘ | **regression** |" in report
+    assert len(list(out.glob("run-*.json"))) == 2
+
+
+def test_cli_eval_check_and_exit_status(tmp_path: Path) -> None:
+    ok = run_cli("eval", "--check", "--set", str(SEED), cwd=REPO)
+    assert ok.returncode == 0, ok.stderr
+    assert "73 cases (57 answerable, 16 unanswerable) are valid" in ok.stdout
+    bad = write_set(tmp_path, "cases: []\n")
+    res = run_cli("eval", "--set", str(bad), cwd=tmp_path)
+    assert res.returncode == 2
+    assert "error:" in res.stderr and "the set has no cases" in res.stderr
