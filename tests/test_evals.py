@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant import Answer, Assistant, Citation, UserError
-from assistant import evalrun, evalset
+from assistant import Answer, Assistant, Citation, UserError, evalrun, evalset
 from assistant.evaluators import evaluate
 
 from .conftest import REPO, run_cli
