@@ -126,6 +126,47 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_chat(args: argparse.Namespace) -> int:
+    import threading
+
+    from .engine import Assistant
+
+    t0 = time.perf_counter()
+    a = Assistant(index_dir=args.index, corpus_dir=args.corpus, progress=_say)
+    failure: list[AssistantError] = []
+
+    def open_index() -> None:  # builds the index first if there is none
+        try:
+            a.status()
+        except AssistantError as exc:
+            failure.append(exc)
+
+    opener = threading.Thread(target=open_index, daemon=True)
+    opener.start()  # opens the index while gradio imports
+    from . import ui
+
+    opener.join()
+    if failure:
+        _say(f"warning: {failure[0]} (the page shows this until it is fixed)")
+    host = args.host or a.config.ui_host
+    port = args.port or a.config.ui_port
+    if host not in ("127.0.0.1", "localhost", "::1") and not args.share:
+        _say(f"warning: listening on {host}: other machines on the network can reach this page")
+    app, url = ui.launch(a, host, port, args.share, a.config.feedback_file)
+    print(
+        f"Running on {url}  (ready in {time.perf_counter() - t0:.1f} s; Ctrl+C to stop)", flush=True
+    )
+    if args.share and getattr(app, "share_url", None):
+        print(f"Public share link: {app.share_url}", flush=True)
+    try:
+        app.block_thread()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        app.close()
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="assistant", description="Grounded, offline Q&A over a corpus."
@@ -156,6 +197,12 @@ def parser() -> argparse.ArgumentParser:
     st.add_argument("--json", action="store_true")
     st.add_argument("--corpus", type=Path, default=None, help="corpus folder")
     st.set_defaults(func=cmd_status)
+    ch = sub.add_parser("chat", help="start the chat UI on 127.0.0.1 (Gradio)")
+    ch.add_argument("--host", default=None, help="interface to listen on (default 127.0.0.1)")
+    ch.add_argument("--port", type=int, default=None, help="port (default 7860)")
+    ch.add_argument("--share", action="store_true", help="also open a public Gradio share link")
+    ch.add_argument("--corpus", type=Path, default=None, help="corpus folder")
+    ch.set_defaults(func=cmd_chat)
     ev = sub.add_parser("eval", help="run the grounding eval set and write a report")
     ev.add_argument(
         "--set", type=Path, default=Path("evals/grounding.yaml"), help="eval set (YAML)"

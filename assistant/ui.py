@@ -1,0 +1,269 @@
+"""The Gradio chat UI: answers with clickable [n] citations and a sources panel.
+
+Each answer's ``[n]`` markers link to the citation in the sources panel, where the quote is
+highlighted inside its surrounding text at its exact offsets. Abstentions are styled apart and
+say that the corpus does not cover the question. Thumbs up/down append a JSON line to the
+feedback file. The page shows only text of indexed corpus files (from :meth:`Assistant.texts`),
+never a path the browser names; nothing is fetched from the internet (local fonts, analytics
+off, no share link unless asked for). It does not answer questions itself (see
+:mod:`assistant.engine`).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from .answer import Answer
+from .engine import Assistant
+from .errors import AssistantError
+
+CONTEXT_CHARS = 280  # text shown on each side of a quote in the sources panel
+
+CSS = """
+#sources .citation { border: 1px solid var(--border-color-primary); border-radius: 8px;
+  padding: 8px 10px; margin-bottom: 8px; }
+#sources .citation.active, #sources .citation:target { border-color: var(--color-accent); box-shadow: 0 0 0 2px var(--color-accent-soft); }
+#sources .meta { font-size: 0.85em; color: var(--body-text-color-subdued); margin-bottom: 4px; }
+#sources .context { white-space: pre-wrap; line-height: 1.45; }
+#sources mark { background: #fde68a; color: #111; padding: 0 1px; }
+.abstained { font-style: italic; color: var(--body-text-color-subdued); border-left: 3px solid #9ca3af;
+  padding-left: 8px; }
+.error { color: #b91c1c; }
+a.cite { text-decoration: none; font-weight: 600; cursor: pointer; }
+"""
+
+# [n] links: select the citation in the sources panel and scroll to it.
+JS = """
+() => {
+  document.addEventListener('click', (event) => {
+    const link = event.target.closest('a.cite');
+    if (!link) return;
+    event.preventDefault();
+    const target = document.getElementById((link.getAttribute('href') || '').slice(1));
+    if (!target) return;
+    document.querySelectorAll('#sources .citation.active').forEach(e => e.classList.remove('active'));
+    target.classList.add('active');
+    target.scrollIntoView({block: 'center'});
+  }, true);
+}
+"""
+
+
+@dataclass
+class Turn:
+    question: str
+    answer: Answer
+
+
+def _link_markers(text: str, turn: int) -> str:
+    """Escape the answer and turn each [n] into a link to citation n of this turn."""
+    return re.sub(
+        r"\[(\d+)\]",
+        lambda m: f'<a class="cite" href="#src-{turn}-{m.group(1)}">[{m.group(1)}]</a>',
+        html.escape(text, quote=False),
+    )
+
+
+def render_answer(answer: Answer, turn: int) -> str:
+    if answer.abstained:
+        return f'<div class="abstained">Not in the corpus. {html.escape(answer.text)}</div>'
+    return _link_markers(answer.text, turn)
+
+
+def render_sources(turns: list[Turn], selected: int | None, texts: dict[str, str]) -> str:
+    """The sources panel for one turn: each citation's document and its quote in context."""
+    if not turns:
+        return '<div class="empty">Sources of the selected answer appear here.</div>'
+    index = len(turns) - 1 if selected is None else selected
+    turn = turns[index]
+    head = f"<p><b>Sources for:</b> {html.escape(turn.question)}</p>"
+    if turn.answer.abstained:
+        return head + "<p>No sources: the corpus does not cover this question.</p>"
+    blocks = [head]
+    for c in turn.answer.citations:
+        text = texts.get(c.source)
+        if text is None or text[c.start : c.end] != c.quote:
+            continue  # never show anything that is not the indexed file's own text
+        lo, hi = max(0, c.start - CONTEXT_CHARS), min(len(text), c.end + CONTEXT_CHARS)
+        before = ("…" if lo else "") + text[lo : c.start]
+        after = text[c.end : hi] + ("…" if hi < len(text) else "")
+        blocks.append(
+            f'<div class="citation" id="src-{index}-{c.n}" data-start="{c.start}" '
+            f'data-end="{c.end}"><div class="meta">[{c.n}] <b>{html.escape(c.title)}</b> · '
+            f"{html.escape(c.source)} · characters {c.start}–{c.end}</div>"
+            f'<div class="context">{html.escape(before)}<mark>{html.escape(c.quote)}</mark>'
+            f"{html.escape(after)}</div></div>"
+        )
+    return "\n".join(blocks)
+
+
+def render_status(assistant: Assistant) -> str:
+    try:
+        st = assistant.status()
+    except AssistantError as exc:
+        return f"**Index unavailable:** {exc}"
+    built = time.strftime("%Y-%m-%d %H:%M", time.localtime(float(st["built_at"])))
+    return (
+        f"**{st['documents']}** documents · **{st['chunks']}** chunks · index built {built}  \n"
+        f"answerer: `{st['answerer']}` · embeddings: `{st['embed_model_name']}` "
+        f"(ONNX for queries) · store: `{st['store']}`"
+    )
+
+
+class FeedbackLog:
+    """Appends one JSON line per rating; safe across the server's worker threads."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._lock = threading.Lock()
+
+    def append(self, turn: Turn, liked: bool) -> None:
+        record = {
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "rating": "up" if liked else "down",
+            "question": turn.question,
+            "answer": turn.answer.text,
+            "abstained": turn.answer.abstained,
+            "citations": [
+                {"n": c.n, "source": c.source, "start": c.start, "end": c.end, "quote": c.quote}
+                for c in turn.answer.citations
+            ],
+        }
+        line = json.dumps(record, ensure_ascii=False) + "\n"
+        with self._lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a", encoding="utf-8") as f:
+                f.write(line)
+
+
+def build(assistant: Assistant, feedback: FeedbackLog) -> gr.Blocks:
+    def respond(
+        question: str, history: list[dict[str, Any]], turns: list[Turn]
+    ) -> Iterator[tuple[Any, ...]]:
+        history = list(history or [])
+        turns = list(turns or [])
+        texts = _texts(assistant)
+        try:
+            answer = assistant.ask(question)
+        except AssistantError as exc:
+            gr.Warning(str(exc))
+            history += [
+                {"role": "user", "content": html.escape(question or "")},
+                {
+                    "role": "assistant",
+                    "content": f'<div class="error">{html.escape(str(exc))}</div>',
+                },
+            ]
+            yield history, turns, gr.update(), ""
+            return
+        turns.append(Turn(question.strip(), answer))
+        index = len(turns) - 1
+        history.append({"role": "user", "content": html.escape(question.strip())})
+        if answer.abstained:
+            history.append({"role": "assistant", "content": render_answer(answer, index)})
+            yield history, turns, render_sources(turns, index, texts), ""
+            return
+        # Stream the answer quote by quote, then the finished answer and its sources.
+        parts = re.findall(r".*?\[\d+\]", answer.text) or [answer.text]
+        history.append({"role": "assistant", "content": ""})
+        for k in range(1, len(parts) + 1):
+            history[-1] = {
+                "role": "assistant",
+                "content": _link_markers(" ".join(p.strip() for p in parts[:k]), index),
+            }
+            yield history, turns, gr.update(), ""
+        history[-1] = {"role": "assistant", "content": render_answer(answer, index)}
+        yield history, turns, render_sources(turns, index, texts), ""
+
+    def select(turns: list[Turn], evt: gr.SelectData) -> str:
+        index = evt.index[0] if isinstance(evt.index, list | tuple) else evt.index
+        return render_sources(turns, min(int(index) // 2, len(turns) - 1), _texts(assistant))
+
+    def like(turns: list[Turn], evt: gr.LikeData) -> None:
+        index = evt.index[0] if isinstance(evt.index, list | tuple) else evt.index
+        turn_index = int(index) // 2
+        if 0 <= turn_index < len(turns):
+            feedback.append(turns[turn_index], bool(evt.liked))
+
+    def ask_api(question: str) -> dict[str, Any]:
+        """The Answer as JSON, as ``assistant ask --json`` prints it."""
+        try:
+            return assistant.ask(question).to_dict()
+        except AssistantError as exc:
+            raise gr.Error(str(exc)) from None
+
+    with gr.Blocks(title="Grounded assistant", analytics_enabled=False) as app:
+        turns = gr.State([])
+        gr.Markdown(
+            "## Grounded assistant\nEvery answer quotes the corpus; click **[n]** to see the source."
+        )
+        with gr.Row():
+            with gr.Column(scale=3):
+                chat = gr.Chatbot(
+                    elem_id="chat",
+                    height=460,
+                    sanitize_html=True,
+                    feedback_options=("Like", "Dislike"),
+                    label="Answers",
+                )
+                with gr.Row():
+                    box = gr.Textbox(
+                        elem_id="question",
+                        placeholder="Ask about the corpus…",
+                        show_label=False,
+                        scale=5,
+                        max_lines=4,
+                    )
+                    send = gr.Button("Ask", elem_id="ask", variant="primary", scale=1)
+            with gr.Column(scale=2):
+                sources = gr.HTML(render_sources([], None, {}), elem_id="sources")
+                status = gr.Markdown(elem_id="status")
+        for trigger in (send.click, box.submit):
+            trigger(
+                respond, [box, chat, turns], [chat, turns, sources, box], api_visibility="private"
+            )
+        chat.select(select, [turns], [sources], api_visibility="private")
+        chat.like(like, [turns], None, api_visibility="private")
+        app.load(lambda: render_status(assistant), None, [status], api_visibility="private")
+        gr.api(ask_api, api_name="ask")  # type: ignore[attr-defined]
+    return app  # type: ignore[no-any-return]
+
+
+def _texts(assistant: Assistant) -> dict[str, str]:
+    try:
+        return assistant.texts()
+    except AssistantError:
+        return {}
+
+
+def launch(
+    assistant: Assistant, host: str, port: int, share: bool, feedback_file: Path
+) -> tuple[Any, str]:
+    """Start the server without blocking; returns (app, local URL)."""
+    app = build(assistant, FeedbackLog(feedback_file))
+    _, url, _ = app.launch(
+        server_name=host,
+        server_port=port,
+        share=share,
+        prevent_thread_lock=True,
+        quiet=True,
+        show_error=False,
+        css=CSS,
+        js=JS,
+        footer_links=["api"],
+        ssr_mode=False,
+        enable_monitoring=False,
+        pwa=False,
+        mcp_server=False,
+    )
+    return app, url
