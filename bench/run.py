@@ -28,6 +28,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
@@ -48,6 +49,21 @@ def pct(values: list[float], p: float) -> float:
     k = (len(values) - 1) * p
     lo, hi = int(k), min(int(k) + 1, len(values) - 1)
     return values[lo] + (values[hi] - values[lo]) * (k - lo)
+
+
+def latencies(call: Any, questions: list[str]) -> dict[str, float]:
+    """p50/p95 in ms of ``call(question)`` over ``questions``, and this process's peak RSS."""
+    times = []
+    for q in questions:
+        t = time.perf_counter()
+        call(q)
+        times.append((time.perf_counter() - t) * 1000)
+    return {
+        "p50_ms": pct(times, 0.5),
+        "p95_ms": pct(times, 0.95),
+        "n": len(times),
+        "peak_rss_mb": peak_rss_mb(),
+    }
 
 
 # -- ours ---------------------------------------------------------------------------------------
@@ -104,17 +120,7 @@ def ours_warm(work: Path) -> dict[str, float]:
 
     a = Assistant(config=Config(corpus_dir=CORPUS, index_dir=work / "index"))
     a.ask(QUESTIONS[0])
-    times = []
-    for q in QUESTIONS:
-        t = time.perf_counter()
-        a.ask(q)
-        times.append((time.perf_counter() - t) * 1000)
-    return {
-        "p50_ms": pct(times, 0.5),
-        "p95_ms": pct(times, 0.95),
-        "n": len(times),
-        "peak_rss_mb": peak_rss_mb(),
-    }
+    return latencies(a.ask, QUESTIONS)
 
 
 # -- the LlamaIndex quickstart -----------------------------------------------------------------
@@ -186,17 +192,7 @@ def li_query(work: Path, n: int = len(QUESTIONS)) -> dict[str, float]:
     retriever = VectorStoreIndex.from_vector_store(store, embed_model=embed).as_retriever(
         similarity_top_k=3
     )
-    times = []
-    for q in QUESTIONS[:n]:
-        t = time.perf_counter()
-        retriever.retrieve(q)
-        times.append((time.perf_counter() - t) * 1000)
-    return {
-        "p50_ms": pct(times, 0.5),
-        "p95_ms": pct(times, 0.95),
-        "n": len(times),
-        "peak_rss_mb": peak_rss_mb(),
-    }
+    return latencies(retriever.retrieve, QUESTIONS[:n])
 
 
 # -- driver ------------------------------------------------------------------------------------
