@@ -25,7 +25,7 @@ from .embedding import Embedder, ModelFiles
 from .store import ChunkRecord, ChunkStore, IndexInfo
 
 # Bump when cleaning, sentence splitting or chunking changes what a chunk is.
-PIPELINE = "clean1.sent1.chunk1"
+PIPELINE = "clean1.sent2.chunk1"
 
 Progress = Callable[[str], None]
 
