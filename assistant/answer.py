@@ -32,10 +32,15 @@ class Answer:
     text: str
     abstained: bool
     citations: list[Citation] = field(default_factory=list)
+    # Generated answers only: sentences kept, dropped (unsupported) and repaired (re-cited).
+    verification: dict[str, int] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "text": self.text,
             "abstained": self.abstained,
             "citations": [asdict(c) for c in self.citations],
         }
+        if self.verification is not None:
+            data["verification"] = dict(self.verification)
+        return data

@@ -104,6 +104,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
             f"{name:<30} {t.passed:>3}/{t.applicable:<3} {rate:>7}{thr}"
             + ("" if t.ok else "  MISSED")
         )
+    v = evalrun.verification_totals(result)
+    if v is not None:
+        print(
+            f"generated sentences: {v['kept']} kept, {v['dropped']} dropped, "
+            f"{v['repaired']} repaired"
+        )
     print(
         f"retrieval MRR {result.mrr:.3f}; p50 {result.latency_p50_ms:.1f} ms; "
         f"{result.seconds:.1f} s for {len(result.cases)} cases"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .errors import UserError
@@ -37,6 +37,14 @@ class Config:
     ui_host: str = "127.0.0.1"
     ui_port: int = 7860
     feedback_file: Path = Path("feedback.jsonl")
+    # The LLM answerer (ASSISTANT_ANSWERER=llm, or chosen when an endpoint or GGUF file is set).
+    llm_base_url: str | None = None  # an OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1
+    llm_model: str | None = None
+    llm_api_key: str | None = field(default=None, repr=False)  # never printed
+    llm_gguf: Path | None = None  # run this GGUF file in-process (llama.cpp) instead
+    llm_ctx: int = 4096
+    llm_timeout: float = 120.0
+    llm_max_tokens: int = 256
 
     def with_(self, **changes: object) -> Config:
         """A copy with some fields changed (``Config().with_(corpus_dir=Path("x"))``)."""
@@ -76,6 +84,14 @@ class Config:
                 "use the form http://127.0.0.1:8000, or unset it for the embedded store"
             )
         model = get("EMBED_MODEL")
+        llm_url = get("LLM_BASE_URL")
+        if llm_url is not None and not llm_url.startswith(("http://", "https://")):
+            raise UserError(
+                f"{ENV_PREFIX}LLM_BASE_URL={llm_url!r} is not an http(s) URL; use the form "
+                "http://127.0.0.1:8080/v1"
+            )
+        gguf = get("LLM_GGUF")
+        answerer = get("ANSWERER") or ("llm" if (llm_url or gguf) else defaults.answerer)
         return cls(
             corpus_dir=Path(c) if (c := get("CORPUS_DIR")) else None,
             index_dir=Path(get("INDEX_DIR") or defaults.index_dir),
@@ -84,11 +100,18 @@ class Config:
             embed_model=Path(model) if model else None,
             chunk_tokens=get_int("CHUNK_TOKENS", defaults.chunk_tokens, 32, 8192),
             top_k=get_int("TOP_K", defaults.top_k, 1, 50),
-            answerer=get("ANSWERER") or defaults.answerer,
+            answerer=answerer,
             max_question_chars=get_int(
                 "MAX_QUESTION_CHARS", defaults.max_question_chars, 10, 100_000
             ),
             ui_host=get("HOST") or defaults.ui_host,
             ui_port=get_int("PORT", defaults.ui_port, 1, 65535),
             feedback_file=Path(f) if (f := get("FEEDBACK_FILE")) else defaults.feedback_file,
+            llm_base_url=llm_url,
+            llm_model=get("LLM_MODEL"),
+            llm_api_key=get("LLM_API_KEY"),
+            llm_gguf=Path(gguf) if gguf else None,
+            llm_ctx=get_int("LLM_CTX", defaults.llm_ctx, 512, 131072),
+            llm_timeout=float(get_int("LLM_TIMEOUT", int(defaults.llm_timeout), 1, 3600)),
+            llm_max_tokens=get_int("LLM_MAX_TOKENS", defaults.llm_max_tokens, 16, 8192),
         )

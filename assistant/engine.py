@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,10 +47,34 @@ class _Open:
     context: AnswerContext
 
 
-def make_answerer(name: str) -> Answerer:
-    if name == "extractive":
+def make_answerer(cfg: Config) -> Answerer:
+    """The configured answerer; the LLM one imports its client only when chosen."""
+    if cfg.answerer == "extractive":
         return ExtractiveAnswerer()
-    raise UserError(f"unknown answerer {name!r}; set ASSISTANT_ANSWERER=extractive")
+    if cfg.answerer == "llm":
+        from .generative import LLMAnswerer
+        from .llm import ChatClient, LocalServer
+
+        url, model = cfg.llm_base_url, cfg.llm_model
+        if cfg.llm_gguf is not None:
+            server = LocalServer(cfg.llm_gguf, n_ctx=cfg.llm_ctx)
+            url, model = server.base_url, model or server.alias
+            _LOCAL_SERVERS.append(server)  # lives as long as the process
+        if not url:
+            raise UserError(
+                "the LLM answerer needs an endpoint: set ASSISTANT_LLM_BASE_URL (and "
+                "ASSISTANT_LLM_MODEL), or ASSISTANT_LLM_GGUF to a local .gguf file"
+            )
+        if not model:
+            raise UserError("set ASSISTANT_LLM_MODEL to the model name the server serves")
+        client = ChatClient(url, model, cfg.llm_api_key, cfg.llm_timeout)
+        return LLMAnswerer(client, cfg.llm_max_tokens)
+    raise UserError(
+        f"unknown answerer {cfg.answerer!r}; set ASSISTANT_ANSWERER to extractive or llm"
+    )
+
+
+_LOCAL_SERVERS: list[object] = []
 
 
 class Assistant:
@@ -69,7 +93,7 @@ class Assistant:
         if index_dir is not None:
             cfg = cfg.with_(index_dir=Path(index_dir))
         self.config = cfg
-        self.answerer = answerer or make_answerer(cfg.answerer)
+        self.answerer = answerer or make_answerer(cfg)
         self._progress = progress or log.info
         self._lock = threading.RLock()
         self._model: ModelFiles | None = None
@@ -215,18 +239,38 @@ class Assistant:
         """Document titles by source (from the corpus manifest, else the file name)."""
         return dict(self._ensure_open().context.titles)
 
-    def ask(self, question: str) -> Answer:
+    def ask_stream(self, question: str) -> Iterator[str | Answer]:
+        """The answer as it is produced: growing text (str) from a generative answerer, then the
+        final :class:`Answer` (the only item from the extractive one)."""
         q = self.check_question(question)
         opened = self._ensure_open()
         passages = opened.retriever.retrieve(q, self.config.top_k)
-        answer = self.answerer.answer(q, passages, opened.context)
+        stream = getattr(self.answerer, "stream", None)
+        items = (
+            stream(q, passages, opened.context)
+            if stream
+            else iter([self.answerer.answer(q, passages, opened.context)])
+        )
+        for item in items:
+            if isinstance(item, Answer):
+                self._check_citations(item, opened.texts)
+            yield item
+
+    def _check_citations(self, answer: Answer, texts: dict[str, str]) -> None:
         for c in answer.citations:
-            text = opened.texts.get(c.source)
+            text = texts.get(c.source)
             if text is None or text[c.start : c.end] != c.quote:
                 raise DependencyError(
                     f"answerer {self.answerer.name!r} cited {c.source}[{c.start}:{c.end}], which is "
                     "not that file's text; this is a bug, please report it"
                 )
+
+    def ask(self, question: str) -> Answer:
+        q = self.check_question(question)
+        opened = self._ensure_open()
+        passages = opened.retriever.retrieve(q, self.config.top_k)
+        answer = self.answerer.answer(q, passages, opened.context)
+        self._check_citations(answer, opened.texts)
         return answer
 
     def status(self) -> dict[str, Any]:

@@ -35,6 +35,7 @@ class CaseResult:
     abstained: bool
     answer: str
     citations: list[dict[str, Any]]
+    verification: dict[str, int] | None = None  # generated answers: sentences kept/dropped/repaired
 
 
 @dataclass
@@ -143,6 +144,7 @@ def run(evalset: EvalSet, assistant: Assistant) -> RunResult:
                     {"n": c.n, "source": c.source, "start": c.start, "end": c.end}
                     for c in answer.citations
                 ],
+                verification=answer.verification,
             )
         )
     totals = {}
@@ -218,6 +220,24 @@ def write(result: RunResult, out_dir: Path, gating: tuple[str, ...]) -> dict[str
     return {"json": path, "report": report, "chart": chart}
 
 
+def verification_totals(result: RunResult) -> dict[str, int] | None:
+    """Sentences kept, dropped and repaired over all generated answers (None if extractive)."""
+    runs = [c.verification for c in result.cases if c.verification is not None]
+    if not runs:
+        return None
+    return {k: sum(v.get(k, 0) for v in runs) for k in ("kept", "dropped", "repaired")}
+
+
+def _verification_line(result: RunResult) -> list[str]:
+    v = verification_totals(result)
+    if v is None:
+        return []
+    return [
+        f"- generated sentences: {v['kept']} kept, {v['dropped']} dropped as unsupported, "
+        f"{v['repaired']} re-attached to the passage that supports them"
+    ]
+
+
 def _fmt_rate(t: Total) -> str:
     return "n/a" if t.rate is None else f"{t.rate:.1%}"
 
@@ -235,6 +255,7 @@ def render_markdown(result: RunResult, chart: str = "history.png") -> str:
         f"- time: {result.seconds:.1f} s in all; ask latency p50 {result.latency_p50_ms:.1f} ms, "
         f"p95 {result.latency_p95_ms:.1f} ms; retrieval MRR {result.mrr:.3f}",
         f"- compared with: {result.previous or 'no earlier run in this folder'}",
+        *_verification_line(result),
         "",
         "## Totals",
         "",

@@ -153,35 +153,39 @@ def build(assistant: Assistant, feedback: FeedbackLog) -> gr.Blocks:
         history = list(history or [])
         turns = list(turns or [])
         texts = _texts(assistant)
+        shown = html.escape((question or "").strip())
+        history.append({"role": "user", "content": shown})
+        history.append(
+            {"role": "assistant", "content": '<div class="pending">Searching the corpus…</div>'}
+        )
+        yield history, turns, gr.update(), ""
+        answer: Answer | None = None
+        index = len(turns)
         try:
-            answer = assistant.ask(question)
+            # A generative answerer yields verified text as it grows; then the final Answer.
+            for item in assistant.ask_stream(question):
+                if isinstance(item, Answer):
+                    answer = item
+                else:
+                    history[-1] = {"role": "assistant", "content": html.escape(item) + " …"}
+                    yield history, turns, gr.update(), ""
         except AssistantError as exc:
             gr.Warning(str(exc))
-            history += [
-                {"role": "user", "content": html.escape(question or "")},
-                {
-                    "role": "assistant",
-                    "content": f'<div class="error">{html.escape(str(exc))}</div>',
-                },
-            ]
-            yield history, turns, gr.update(), ""
-            return
-        turns.append(Turn(question.strip(), answer))
-        index = len(turns) - 1
-        history.append({"role": "user", "content": html.escape(question.strip())})
-        if answer.abstained:
-            history.append({"role": "assistant", "content": render_answer(answer, index)})
-            yield history, turns, render_sources(turns, index, texts), ""
-            return
-        # Stream the answer quote by quote, then the finished answer and its sources.
-        parts = re.findall(r".*?\[\d+\]", answer.text) or [answer.text]
-        history.append({"role": "assistant", "content": ""})
-        for k in range(1, len(parts) + 1):
             history[-1] = {
                 "role": "assistant",
-                "content": _link_markers(" ".join(p.strip() for p in parts[:k]), index),
+                "content": f'<div class="error">{html.escape(str(exc))}</div>',
             }
             yield history, turns, gr.update(), ""
+            return
+        assert answer is not None  # ask_stream always ends with the Answer
+        turns.append(Turn(question.strip(), answer))
+        if not answer.abstained:
+            # Show the answer quote by quote before the finished answer and its sources.
+            parts = re.findall(r".*?\[\d+\]", answer.text) or [answer.text]
+            for k in range(1, len(parts)):
+                text = " ".join(p.strip() for p in parts[:k])
+                history[-1] = {"role": "assistant", "content": _link_markers(text, index)}
+                yield history, turns, gr.update(), ""
         history[-1] = {"role": "assistant", "content": render_answer(answer, index)}
         yield history, turns, render_sources(turns, index, texts), ""
 
