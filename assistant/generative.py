@@ -3,8 +3,9 @@
 The prompt numbers the retrieved passages, says they are data and not instructions, and asks
 for short sentences each ending in ``[n]``, or exactly "Not in the corpus." (one worked example
 shows both). The reply is checked sentence by sentence (:mod:`assistant.verify`) as it streams:
-only supported sentences are shown, each citation carries the exact supporting span, and if
-nothing survives the answer is an abstention. It does not retrieve (see :mod:`assistant.engine`).
+only supported sentences are shown, and each citation carries the exact supporting span. The
+cited spans together must then answer the question by the extractive answerer's evidence test;
+if they do not, or nothing survives, the answer is an abstention. It does not retrieve (see :mod:`assistant.engine`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import re
 from collections.abc import Iterator
 
 from .answer import NOT_IN_CORPUS, Answer, Citation
-from .answerer import AnswerContext, Answerer, abstain
+from .answerer import AnswerContext, Answerer, ExtractiveAnswerer, abstain
 from .llm import ChatClient
 from .retrieval import Passage
 from .sentences import split_spans
@@ -48,9 +49,16 @@ EXAMPLE = [
     },
     {"role": "assistant", "content": NOT_IN_CORPUS},
 ]
+_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[\d+\])+)")
 _DECLINE = re.compile(
     r"not in the corpus|does not contain the answer|no information|cannot answer", re.IGNORECASE
 )
+
+
+def attach_markers(text: str) -> str:
+    """Move ``[n]`` written after a sentence's full stop back before it ("1932. [1]" ->
+    "1932 [1]."), so the marker stays with the sentence it cites."""
+    return _AFTER_STOP.sub(lambda m: f"{m.group(2).rstrip()}{m.group(1)}", text)
 
 
 def messages(
@@ -89,27 +97,35 @@ class LLMAnswerer(Answerer):
             yield abstain(question)
             return
         reply = ""
-        done = 0  # characters of `reply` already verified
+        checked = 0  # sentences of the reply already verified
         kept: list[Verified] = []
         dropped = repaired = 0
-        for piece in self.client.stream(messages(question, passages, ctx.titles), self.max_tokens):
-            reply += piece
-            spans = split_spans(reply)
-            finished = [sp for sp in spans[:-1] if sp[0] >= done]  # the last may still grow
-            for s, e in finished:
-                ok, d, r = verify(reply[s:e], passages, question)
-                kept += ok
+
+        def check(sentences: list[str]) -> None:
+            nonlocal dropped, repaired
+            for sentence in sentences:
+                ok, d, r = verify(sentence, passages, question)
+                kept.extend(ok)
                 dropped += d
                 repaired += r
-                done = e
-            if finished and kept:
-                yield self._text(kept)
-        tail = reply[done:].strip()
-        if tail and not (_DECLINE.search(tail) and not kept):
-            ok, d, r = verify(tail, passages, question)
-            kept += ok
-            dropped += d
-            repaired += r
+
+        for piece in self.client.stream(messages(question, passages, ctx.titles), self.max_tokens):
+            reply += piece
+            text = attach_markers(reply)
+            spans = split_spans(text)
+            finished = spans[checked : len(spans) - 1]  # the last sentence may still grow
+            if finished:
+                check([text[s:e] for s, e in finished])
+                checked += len(finished)
+                if kept:
+                    yield self._text(kept)
+        text = attach_markers(reply)
+        rest = [text[s:e] for s, e in split_spans(text)[checked:]]
+        if rest and not (_DECLINE.search(" ".join(rest)) and not kept):
+            check(rest)
+        if kept and not self._evidence_answers(question, kept, ctx):
+            dropped += len(kept)
+            kept = []
         if not kept:
             yield Answer(
                 NOT_IN_CORPUS,
@@ -142,6 +158,17 @@ class LLMAnswerer(Answerer):
             citations,
             verification={"kept": len(kept), "dropped": dropped, "repaired": repaired},
         )
+
+    @staticmethod
+    def _evidence_answers(question: str, kept: list[Verified], ctx: AnswerContext) -> bool:
+        """The cited spans must cover the question by the extractive answerer's own test (key
+        terms, the asked-for date, number or name near them, the predicate): fluent wording never
+        outruns what the quoted text supports."""
+        spans = [
+            Passage(v.span.source, v.span.start, v.span.end, v.span.text, 1.0, i, None, None)
+            for i, v in enumerate(kept, start=1)
+        ]
+        return any(j.ok for j in ExtractiveAnswerer().judge(question, spans, ctx))
 
     @staticmethod
     def _text(kept: list[Verified]) -> str:

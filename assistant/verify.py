@@ -1,7 +1,7 @@
 """Verification of generated sentences against the passages they cite.
 
-A sentence is *supported* by a passage when every number in it occurs in the passage and at least
-``SUPPORT_MIN`` of its content terms (stemmed, with the answerer's paraphrase table) occur in one
+A sentence is *supported* by a passage when every number and every name in it occurs in the
+passage and at least ``SUPPORT_MIN`` of its content terms (stemmed, with the answerer's paraphrase table) occur in one
 or two adjacent sentences of the passage; that span is its citation. It must also share a
 content term with the question (an off-topic sentence, such as one obeying an instruction
 planted in a document, is not an answer). A sentence whose cited passage does not support it is
@@ -47,9 +47,15 @@ def _numbers(text: str) -> set[str]:
     return {m.group().replace(",", "") for m in _NUMBER.finditer(text)}
 
 
+def _names(text: str) -> set[str]:
+    """Names in ``text`` (capitalised words after the first, acronyms, model ids), stemmed."""
+    toks = [t for t in terms.tokens(text) if not t.is_number]
+    return {canon(t.stem) for t in toks[1:] if t.is_named}
+
+
 def best_span(sentence: str, passage: Passage) -> Span | None:
     """The passage's one or two adjacent sentences that support ``sentence``, if any."""
-    want, nums = _content(sentence), _numbers(sentence)
+    want, nums, names = _content(sentence), _numbers(sentence), _names(sentence)
     spans = split_spans(passage.text)
     best: Span | None = None
     for i in range(len(spans)):
@@ -59,7 +65,7 @@ def best_span(sentence: str, passage: Passage) -> Span | None:
             s, e = spans[i][0], spans[j][1]
             text = passage.text[s:e]
             have = {canon(x) for x in terms.stems(text)} | terms.acronyms(text)
-            if not nums <= _numbers(text):
+            if not nums <= _numbers(text) or not names <= have:
                 continue
             score = len(want & have) / len(want) if want else 0.0
             if score >= SUPPORT_MIN and (best is None or score > best.score + 1e-9):

@@ -66,6 +66,15 @@ def test_verification_keeps_repairs_and_drops(passages: list[Passage]) -> None:
         assert p.text[v.span.start - p.start : v.span.end - p.start] == v.span.text
 
 
+def test_markers_after_the_full_stop_stay_with_their_sentence() -> None:
+    from assistant.generative import attach_markers
+
+    assert attach_markers("It opened in 1932. [1] It has eight lanes. [2][3]") == (
+        "It opened in 1932 [1]. It has eight lanes [2][3]."
+    )
+    assert attach_markers("It opened in 1932 [1].") == "It opened in 1932 [1]."
+
+
 # -- the answerer through a real server ------------------------------------------------------
 def test_answers_are_verified_or_abstain(llm_server: LocalServer, assistant: Assistant) -> None:
     bot = Assistant(config=assistant.config, answerer=LLMAnswerer(client(llm_server)))
