@@ -85,10 +85,6 @@ class HybridRetriever:
                 out.append((i, sim))
         return out
 
-    @staticmethod
-    def _tops(*rankings: list[tuple[int, float]]) -> set[int]:
-        return {i for r in rankings for i, _ in r[:GUARANTEED]}
-
     def retrieve(self, question: str, k: int, depth: int = 20) -> list[Passage]:
         dense = self.dense(question, depth)
         lexical = self.bm25(question, depth)
@@ -99,22 +95,12 @@ class HybridRetriever:
         d_score = dict(dense)
         b_score = dict(lexical)
         ranked = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))
-        best = ranked[:k]
         # Each ranker's top hits are never dropped by fusion: a passage that BM25 alone finds
         # (a rare name the embedding misses) keeps its place, at the cost of the weakest fused one.
-        chosen = {i for i, _ in best}
-        for ranking in (dense, lexical):
-            for i, _s in ranking[:GUARANTEED]:
-                if i not in chosen and len(best) >= k > GUARANTEED * 2:
-                    victim = next(
-                        b for b in reversed(best) if b[0] not in self._tops(dense, lexical)
-                    )
-                    best.remove(victim)
-                    chosen.discard(victim[0])
-                if i not in chosen:
-                    best.append((i, fused[i]))
-                    chosen.add(i)
-        best.sort(key=lambda kv: (-kv[1], kv[0]))
+        tops = list(dict.fromkeys(i for r in (dense, lexical) for i, _ in r[:GUARANTEED]))
+        rest = [i for i, _ in ranked if i not in tops]
+        keep = set(tops[:k]) | set(rest[: max(0, k - len(tops))])
+        best = [(i, score) for i, score in ranked if i in keep]
         return [
             self._passage(i, s, rank, d_score.get(i), b_score.get(i))
             for rank, (i, s) in enumerate(best, start=1)

@@ -45,7 +45,7 @@ def client(server: LocalServer, **changes: object) -> ChatClient:
 # -- verification (deterministic) -----------------------------------------------------------
 @pytest.fixture(scope="module")
 def passages(assistant: Assistant) -> list[Passage]:
-    return assistant.retrieve("When was DeepSeek R1 released?", 4)
+    return assistant.retrieve("When was DeepSeek R1 released?")  # the top_k the answerer gets
 
 
 def test_verification_keeps_repairs_and_drops(passages: list[Passage]) -> None:

@@ -1,0 +1,27 @@
+"""Hybrid retrieval: exactly k passages, and each ranker's top hits survive fusion."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant import Assistant
+
+QUESTION = "Who is the CGTN commentator who wrote the opinion piece on DeepSeek?"
+
+
+@pytest.mark.parametrize("k", [1, 3, 4, 8])
+def test_returns_exactly_k_in_rank_order(assistant: Assistant, k: int) -> None:
+    passages = assistant.retrieve(QUESTION, k)
+    assert len(passages) == k
+    assert [p.rank for p in passages] == list(range(1, k + 1))
+    assert [p.score for p in passages] == sorted((p.score for p in passages), reverse=True)
+
+
+def test_bm25_top_hit_is_kept_although_dense_misses_it(assistant: Assistant) -> None:
+    retriever = assistant._ensure_open().retriever
+    top_bm25 = retriever.records[retriever.bm25(QUESTION, 1)[0][0]]
+    dense_ids = {i for i, _ in retriever.dense(QUESTION, 20)}
+    assert retriever.records.index(top_bm25) not in dense_ids  # the case the rule exists for
+    got = assistant.retrieve(QUESTION, 8)
+    assert (top_bm25.source, top_bm25.start) in {(p.source, p.start) for p in got}
+    assert any("Jessica Durdu" in p.text for p in got)
