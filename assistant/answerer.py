@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from . import terms
@@ -213,9 +214,15 @@ class Answerer(ABC):
     def answer(self, question: str, passages: list[Passage], ctx: AnswerContext) -> Answer:
         """An answer to ``question`` that quotes only ``passages``, or an abstention."""
 
+    def stream(
+        self, question: str, passages: list[Passage], ctx: AnswerContext
+    ) -> Iterator[str | Answer]:
+        """Text as it is produced, then the final :class:`Answer`; by default only the Answer."""
+        yield self.answer(question, passages, ctx)
 
-def abstain(question: str) -> Answer:
-    del question  # the same signature as an answer; an abstention quotes nothing
+
+def abstain() -> Answer:
+    """The answer that says the corpus does not cover the question; it quotes nothing."""
     return Answer(text=NOT_IN_CORPUS, abstained=True, citations=[])
 
 
@@ -264,20 +271,6 @@ class ExtractiveAnswerer(Answerer):
             return 0.0
         gap = min(abs(a - s) if a < s else max(0, a - e) for s, e in found for a in anchors)
         return max(0.0, 1.0 - gap / 200)
-
-    def coverage(self, q: Question, stems: frozenset[str], vocab: terms.Vocabulary) -> float:
-        if not q.content:
-            return 0.0
-        # Key terms name the topic; the other terms (the predicate: "own", "released") pick the fact.
-        # A key term weighs at least the question's mean idf: "DeepSeek" is in every chunk, yet a
-        # quote that never names the subject must not count as covering it.
-        mean_idf = sum(vocab.idf(t) for t in q.content) / len(q.content)
-        weight = {
-            t: max(vocab.idf(t), mean_idf) if t in q.keys else 2.0 * vocab.idf(t) for t in q.content
-        }
-        total = sum(weight.values())
-        got = sum(vocab.idf(t) for t in q.content if t in stems)
-        return got / total if total else 0.0
 
     def _sentences(self, passages: list[Passage]) -> list[Sentence]:
         out = []
@@ -388,7 +381,7 @@ class ExtractiveAnswerer(Answerer):
         judged = self.judge(question, passages, ctx)
         best = next((j for j in judged if j.ok), None)
         if best is None:
-            return abstain(question)
+            return abstain()
         q = Question.parse(question)
         chosen = list(best.window.sentences)
         # Corroborating (or disagreeing) quotes from other documents, nearly as good.

@@ -13,25 +13,27 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import offline as _offline  # noqa: F401
 from .errors import AssistantError
+
+if TYPE_CHECKING:
+    from .engine import Assistant
 
 
 def _say(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def _assistant(args: argparse.Namespace) -> object:
+def _assistant(args: argparse.Namespace) -> Assistant:
     from .engine import Assistant
 
     return Assistant(index_dir=args.index, corpus_dir=getattr(args, "corpus", None), progress=_say)
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from .engine import Assistant
-
-    a: Assistant = _assistant(args)  # type: ignore[assignment]
+    a = _assistant(args)
     stats = a.ingest(args.path, rebuild=args.rebuild)
     for s in stats.skipped:
         _say(f"warning: skipped {s.source}: {s.reason}")
@@ -46,9 +48,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from .engine import Assistant
-
-    a: Assistant = _assistant(args)  # type: ignore[assignment]
+    a = _assistant(args)
     question = " ".join(args.question)
     answer = a.ask(question)
     if args.json:
@@ -64,9 +64,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from .engine import Assistant
-
-    a: Assistant = _assistant(args)  # type: ignore[assignment]
+    a = _assistant(args)
     st = a.status()
     if args.json:
         print(json.dumps(st, indent=2))

@@ -40,9 +40,6 @@ class Corpus:
     documents: list[Document]
     skipped: list[Skipped] = field(default_factory=list)
 
-    def by_source(self) -> dict[str, Document]:
-        return {d.source: d for d in self.documents}
-
 
 def check_root(root: Path) -> Path:
     """The corpus folder, resolved, or a UserError that says how to point at one."""

@@ -245,32 +245,26 @@ class Assistant:
         q = self.check_question(question)
         opened = self._ensure_open()
         passages = opened.retriever.retrieve(q, self.config.top_k)
-        stream = getattr(self.answerer, "stream", None)
-        items = (
-            stream(q, passages, opened.context)
-            if stream
-            else iter([self.answerer.answer(q, passages, opened.context)])
-        )
-        for item in items:
+        for item in self.answerer.stream(q, passages, opened.context):
             if isinstance(item, Answer):
-                self._check_citations(item, opened.texts)
+                for c in item.citations:
+                    text = opened.texts.get(c.source)
+                    if text is None or text[c.start : c.end] != c.quote:
+                        raise DependencyError(
+                            f"answerer {self.answerer.name!r} cited {c.source}[{c.start}:{c.end}], "
+                            "which is not that file's text; this is a bug, please report it"
+                        )
             yield item
 
-    def _check_citations(self, answer: Answer, texts: dict[str, str]) -> None:
-        for c in answer.citations:
-            text = texts.get(c.source)
-            if text is None or text[c.start : c.end] != c.quote:
-                raise DependencyError(
-                    f"answerer {self.answerer.name!r} cited {c.source}[{c.start}:{c.end}], which is "
-                    "not that file's text; this is a bug, please report it"
-                )
-
     def ask(self, question: str) -> Answer:
-        q = self.check_question(question)
-        opened = self._ensure_open()
-        passages = opened.retriever.retrieve(q, self.config.top_k)
-        answer = self.answerer.answer(q, passages, opened.context)
-        self._check_citations(answer, opened.texts)
+        answer = None
+        for item in self.ask_stream(question):
+            if isinstance(item, Answer):
+                answer = item
+        if answer is None:
+            raise DependencyError(
+                f"answerer {self.answerer.name!r} gave no answer; please report it"
+            )
         return answer
 
     def status(self) -> dict[str, Any]:

@@ -83,7 +83,7 @@ class LLMAnswerer(Answerer):
         self.max_tokens = max_tokens
 
     def answer(self, question: str, passages: list[Passage], ctx: AnswerContext) -> Answer:
-        final = abstain(question)
+        final = abstain()
         for item in self.stream(question, passages, ctx):
             if isinstance(item, Answer):
                 final = item
@@ -94,7 +94,7 @@ class LLMAnswerer(Answerer):
     ) -> Iterator[str | Answer]:
         """Verified answer text as it grows (str), then the final :class:`Answer`."""
         if not passages:
-            yield abstain(question)
+            yield abstain()
             return
         reply = ""
         checked = 0  # sentences of the reply already verified
