@@ -61,8 +61,11 @@ JS = """
 
 @dataclass
 class Turn:
+    """One question and its answer; every question gets one, so turns line up with the chat
+    (turn i is chat messages 2i and 2i+1). ``answer`` is None when the question failed."""
+
     question: str
-    answer: Answer
+    answer: Answer | None
 
 
 def _link_markers(text: str, turn: int) -> str:
@@ -87,6 +90,8 @@ def render_sources(turns: list[Turn], selected: int | None, texts: dict[str, str
     index = len(turns) - 1 if selected is None else selected
     turn = turns[index]
     head = f"<p><b>Sources for:</b> {html.escape(turn.question)}</p>"
+    if turn.answer is None:
+        return head + "<p>No sources: this question could not be answered.</p>"
     if turn.answer.abstained:
         return head + "<p>No sources: the corpus does not cover this question.</p>"
     blocks = [head]
@@ -128,6 +133,7 @@ class FeedbackLog:
         self._lock = threading.Lock()
 
     def append(self, turn: Turn, liked: bool) -> None:
+        assert turn.answer is not None  # only answered turns can be rated
         record = {
             "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "rating": "up" if liked else "down",
@@ -175,6 +181,7 @@ def build(assistant: Assistant, feedback: FeedbackLog) -> gr.Blocks:
                 "role": "assistant",
                 "content": f'<div class="error">{html.escape(str(exc))}</div>',
             }
+            turns.append(Turn((question or "").strip(), None))
             yield history, turns, gr.update(), ""
             return
         assert answer is not None  # ask_stream always ends with the Answer
@@ -196,7 +203,7 @@ def build(assistant: Assistant, feedback: FeedbackLog) -> gr.Blocks:
     def like(turns: list[Turn], evt: gr.LikeData) -> None:
         index = evt.index[0] if isinstance(evt.index, list | tuple) else evt.index
         turn_index = int(index) // 2
-        if 0 <= turn_index < len(turns):
+        if 0 <= turn_index < len(turns) and turns[turn_index].answer is not None:
             feedback.append(turns[turn_index], bool(evt.liked))
 
     def ask_api(question: str) -> dict[str, Any]:

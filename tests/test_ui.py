@@ -134,11 +134,24 @@ def test_browser_answer_citation_abstention_feedback(
         page.locator("#chat .error").wait_for(timeout=10_000)
         assert page.locator("#chat .error").last.inner_text().startswith("the question is empty")
         assert "Traceback" not in page.content()
+
+        # After an error, answers still line up with their sources and ratings.
+        page.locator("#question textarea").fill("Who founded DeepSeek?")
+        page.locator("#ask").click()
+        expect(page.locator("#sources")).to_contain_text(
+            "Sources for: Who founded DeepSeek?", timeout=20_000
+        )
+        page.locator("#chat button[aria-label='Dislike']").last.click()
+        page.wait_for_timeout(800)
         browser.close()
 
     assert [u for u in requests if not u.startswith(url.rstrip("/"))] == []
     lines = Path(str(server["feedback"])).read_text(encoding="utf-8").splitlines()
-    record = json.loads(lines[-1])
+    assert len(lines) == 2
+    after_error = json.loads(lines[1])
+    assert (after_error["rating"], after_error["question"]) == ("down", "Who founded DeepSeek?")
+    assert "Liang Wenfeng" in after_error["answer"]
+    record = json.loads(lines[0])
     assert record["rating"] == "up"
     assert record["question"] == "When was DeepSeek R1 released?"
     assert "January 20, 2025" in record["answer"]
@@ -185,4 +198,4 @@ def test_no_file_is_served_by_path(server: dict[str, object], corpus_copy: Path,
 
 
 def test_startup_time_is_reported(server: dict[str, object]) -> None:
-    assert 0 < float(str(server["ready_s"])) < 60
+    assert float(str(server["ready_s"])) > 0  # a figure is reported; speed is the benchmark's
