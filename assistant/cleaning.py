@@ -1,7 +1,13 @@
-"""Page chrome removal: which spans of a web capture are article text.
+"""Page chrome removal for web captures, and the article text of any document as structural blocks.
 
-The rule works on *logical lines* (physical lines, with hard-wrapped continuations joined) and uses
-only signals that carry over to other captures, never a per-file list:
+:func:`clean` is the entry point. A document is first read as structure
+(:mod:`assistant.structure`). Only a file that *looks like a web capture* - page-chrome
+vocabulary ("cookies", "privacy policy", "sign in", "subscribe", "follow us", "share this",
+"leave a reply"...) on at least three lines - has chrome removed; every other document (a
+licence, a README, a changelog, a manual) keeps all of its blocks, headings included.
+
+In a web capture the rule works on *logical lines* and uses only signals that carry over to
+other captures, never a per-file list:
 
 1. Tail markers ("LEAVE A REPLY", "Comments (3)", "Related News", "About the Creator"...) in the
    second half of a page end the article: they and everything after are chrome.
@@ -14,14 +20,19 @@ only signals that carry over to other captures, never a per-file list:
 6. What is left is kept when it reads as prose: at least six words ending in sentence punctuation,
    or at least fifteen words. A shorter sentence is kept when the lines around it are prose.
 
-Headlines and section headings are not sentences, so they are not kept (titles live in the
-corpus manifest). The output is spans into the original text; nothing is rewritten.
+A heading of a web capture is kept when it is not chrome by rules 2-5 and the block after it is
+kept prose (a headline or section title, not a menu entry or a caption). The output is spans into the original text; nothing is rewritten. All
+patterns are linear-time on any line length.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
+
+from . import structure
+from .structure import Block
 
 _TERMINAL = re.compile(r"[.!?…:;][\"'”’)\]]*$")
 _WORD = re.compile(r"[^\W_]+(?:[-'’.][^\W_]+)*", re.UNICODE)
@@ -39,7 +50,7 @@ _BOILERPLATE = re.compile(
     r"|follow us|follow @|share (this|on)|leave a (reply|comment)|enter your (comment|name|e-?mail)"
     r"|be the first to|min read|published \d+ \w+ ago|\d+ (minutes?|hours?|days?|months?|years?) ago$"
     r"|hotline|licen[cs]e (no|number)|许可证|choose your language|select (your )?language"
-    r"|advertisement|skip to (main )?content|[\w.+-]+@[\w-]+\.[\w.]+|https?://|www\.",
+    r"|advertisement|skip to (main )?content|(?<![\w.+-])[\w.+-]{1,64}@[\w-]+\.\w|https?://|www\.",
     re.IGNORECASE,
 )
 _CREDIT_TAIL = re.compile(
@@ -183,35 +194,111 @@ def _classify(text: str) -> list[Line | None]:
     return [ln if ln is not None and verdict[i] == _KEEP else None for i, ln in enumerate(lines)]
 
 
+_WEB_CHROME = re.compile(
+    r"(use of|accept|our) cookies|cookie (policy|settings)|privacy policy|terms of (use|service)"
+    r"|^sign (in|up)\b|subscribe|newsletter"
+    r"|follow us|share (this|on)|leave a (reply|comment)|enter your (comment|name|e-?mail)"
+    r"|skip to (main )?content|advertisement|related (news|articles|stories|posts)|most popular"
+    r"|choose your language|select (your )?language|\d+ min read|hotline|stock photo|getty images"
+    r"|shutterstock|\((?:[A-Z][A-Za-z]*\s*)?photos?\)|/\s*(?:CFP|AFP|AP|Reuters|Xinhua)\b"
+    r"|^(?:video|photo|image)s?:\s",
+    re.IGNORECASE,
+)
+_MARKDOWN = re.compile(r"^\s{0,3}(#{1,6}\s|```|~~~)", re.MULTILINE)
+WEB_CAPTURE_MIN_LINES = 3
+
+
+def looks_like_web_capture(text: str) -> bool:
+    """Text (not Markdown) with page-chrome vocabulary or
+    photo credits on at least three distinct short lines."""
+    if _MARKDOWN.search(text):
+        return False
+    hits = set()
+    for line in text.splitlines():
+        if len(line.split()) <= 40 and _WEB_CHROME.search(line):
+            hits.add(_norm(line))
+            if len(hits) >= WEB_CAPTURE_MIN_LINES:
+                return True
+    return False
+
+
 @dataclass(frozen=True)
-class Block:
-    """A run of kept lines with no chrome between them; chunks never cross a block boundary."""
+class Cleaned:
+    """The blocks kept, in runs with no chrome between them (a chunk never crosses a run)."""
 
-    lines: tuple[Line, ...]
+    runs: list[list[Block]]
+    web_capture: bool
+    kept_chars: int  # non-space characters in kept blocks
+    total_chars: int  # non-space characters in the document
 
     @property
-    def start(self) -> int:
-        return self.lines[0].start
-
-    @property
-    def end(self) -> int:
-        return self.lines[-1].end
+    def kept_share(self) -> float:
+        return self.kept_chars / self.total_chars if self.total_chars else 1.0
 
 
-def blocks(text: str) -> list[Block]:
-    """The article text of a capture as blocks of kept lines, in document order."""
-    raw = logical_lines(text)
-    kept = _classify(text)
-    out: list[Block] = []
-    current: list[Line] = []
-    for original, keep in zip(raw, kept, strict=True):
-        if keep is not None:
-            current.append(keep)
-        elif original is not None:  # a dropped line: chrome breaks the block
-            if current:
-                out.append(Block(tuple(current)))
-            current = []
-        # a blank line keeps the block open (paragraph break inside an article)
-    if current:
-        out.append(Block(tuple(current)))
-    return out
+def _visible(text: str) -> int:
+    return sum(1 for c in text if not c.isspace())
+
+
+def clean(text: str) -> Cleaned:
+    """The structural blocks of ``text`` that are document text (see the module docstring)."""
+    blocks = structure.parse(text)
+    total = _visible(text)
+    if not looks_like_web_capture(text):
+        kept = sum(_visible(text[b.start : b.end]) for b in blocks)
+        return Cleaned([blocks] if blocks else [], False, kept, total)
+    kept_lines = [ln for ln in _classify(text) if ln is not None]
+    spans = [(ln.start, ln.end) for ln in kept_lines]
+    starts = [s for s, _ in spans]
+
+    def pieces(b: Block) -> list[Block]:
+        """The parts of ``b`` on kept logical lines (a dropped line inside a block cuts it)."""
+        i = bisect.bisect_right(starts, b.end) - 1
+        out = []
+        while i >= 0 and spans[i][1] > b.start:
+            s, e = max(spans[i][0], b.start), min(spans[i][1], b.end)
+            if s < e:
+                out.append(Block(b.kind, s, e, b.level, b.title))
+            i -= 1
+        return out[::-1]
+
+    copies: dict[str, int] = {}
+    for ln in logical_lines(text):
+        if ln is not None:
+            copies[_norm(ln.text)] = copies.get(_norm(ln.text), 0) + 1
+    runs: list[list[Block]] = []
+    current: list[Block] = []
+
+    def cut() -> None:
+        nonlocal current
+        if current:
+            runs.append(current)
+        current = []
+
+    for i, b in enumerate(blocks):
+        if b.kind == structure.HEADING:
+            nxt = blocks[i + 1] if i + 1 < len(blocks) else None
+            line = Line(b.start, b.end, text[b.start : b.end])
+            keep = (
+                nxt is not None
+                and nxt.kind == structure.TEXT
+                and bool(pieces(nxt))
+                and pieces(nxt)[0].start == nxt.start
+                and not _is_chrome(line, copies.get(_norm(line.text), 1))
+            )
+            parts = [b] if keep else []
+        else:
+            parts = pieces(b)
+        if not parts:
+            cut()
+            continue
+        for k, part in enumerate(parts):
+            gap = text[(parts[k - 1].end if k else b.start) : part.start]
+            if gap.strip():
+                cut()
+            current.append(part)
+        if text[parts[-1].end : b.end].strip():
+            cut()
+    cut()
+    kept = sum(_visible(text[b.start : b.end]) for run in runs for b in run)
+    return Cleaned(runs, True, kept, total)

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assistant.chunking import TokenCounter, chunk_document
-from assistant.cleaning import blocks
+from assistant.cleaning import clean
 from assistant.embedding import ModelFiles
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
@@ -31,12 +31,13 @@ def test_real_corpus_chunks(name: str, counter: TokenCounter, model: ModelFiles)
     text = (CORPUS / name).read_text(encoding="utf-8")
     chunks = chunk_document(name, text, counter, 128, model.window)
     assert chunks
-    kept = [(b.start, b.end) for b in blocks(text)]
+    kept = [(b.start, b.end) for run in clean(text).runs for b in run]
     for c in chunks:
         assert text[c.start : c.end] == c.text
         assert c.tokens == counter.count([c.text])[0] <= 128
-        # inside one cleaned block: no chrome in any chunk
-        assert any(s <= c.start and c.end <= e for s, e in kept)
+        # made of cleaned blocks only: no chrome in any chunk, and its units are its sentences
+        assert any(s <= c.start < e for s, e in kept)
+        assert c.units[0][0] == c.start and c.units[-1][1] == c.end
     # chunks are in order and do not overlap
     assert all(a.end <= b.start for a, b in itertools.pairwise(chunks))
     # every kept sentence is in exactly one chunk: nothing is lost to the window

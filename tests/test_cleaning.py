@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.cleaning import blocks
+from assistant.cleaning import clean
 from assistant.sentences import split_spans
+from assistant.structure import Block
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 FILES = sorted(p.name for p in CORPUS.glob("*.txt"))
@@ -71,6 +72,10 @@ ARTICLE = {
         "accelerates global progress.",
     ],
 }
+
+
+def blocks(text: str) -> list[Block]:
+    return [b for run in clean(text).runs for b in run]
 
 
 def kept_text(name: str) -> str:
