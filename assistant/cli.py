@@ -81,49 +81,51 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from .engine import Assistant
     from .errors import UserError
 
-    es = evalset.load(args.set)
-    problems = evalset.check_against_corpus(es)
-    if problems:
-        raise UserError(f"{args.set} does not match its corpus:\n  " + "\n  ".join(problems))
+    paths = args.set or evalset.discover(Path("evals"))
+    if not paths:
+        raise UserError("no eval sets found under evals/; pass --set PATH")
+    sets = [evalset.load(p) for p in paths]
+    sets = [s for s in sets if args.split == "all" or s.split == args.split]
+    for es in sets:
+        problems = evalset.check_against_corpus(es)
+        if problems:
+            raise UserError(f"{es.path} does not match its corpus:\n  " + "\n  ".join(problems))
     if args.check:
-        answerable = sum(1 for c in es.cases if not c.unanswerable)
-        print(
-            f"{args.set}: {len(es.cases)} cases ({answerable} answerable, "
-            f"{len(es.cases) - answerable} unanswerable) are valid for {es.corpus}"
-        )
+        for es in sets:
+            answerable = sum(1 for c in es.cases if not c.unanswerable)
+            print(
+                f"{es.path}: {len(es.cases)} cases ({answerable} answerable, "
+                f"{len(es.cases) - answerable} unanswerable) are valid for {es.corpus}"
+            )
         return 0
-    a = Assistant(index_dir=args.index, corpus_dir=es.corpus, progress=_say)
-    result = evalrun.run(es, a)
-    paths = evalrun.write(result, args.out, es.config.gating)
-    for name, t in result.totals.items():
-        rate = "n/a" if t.rate is None else f"{t.rate:.1%}"
-        thr = "" if t.threshold is None else f" (threshold {t.threshold:.0%})"
-        print(
-            f"{name:<30} {t.passed:>3}/{t.applicable:<3} {rate:>7}{thr}"
-            + ("" if t.ok else "  MISSED")
-        )
-    v = evalrun.verification_totals(result)
-    if v is not None:
-        print(
-            f"generated sentences: {v['kept']} kept, {v['dropped']} dropped, "
-            f"{v['repaired']} repaired"
-        )
-    print(
-        f"retrieval MRR {result.mrr:.3f}; p50 {result.latency_p50_ms:.1f} ms; "
-        f"{result.seconds:.1f} s for {len(result.cases)} cases"
-    )
-    for f in result.flips:
-        print(
-            f"changed: {f.case} {f.evaluator} {f.before} -> {f.after}"
-            + ("  REGRESSION" if f.regression else "")
-        )
-    print(f"report: {paths['report']}  result: {paths['json']}")
-    if not result.passed:
+    results = []
+    opened: dict[Path, Assistant] = {}
+    for es in sets:
+        if es.corpus not in opened:  # one index per corpus, shared by its dev and test sets
+            index = (args.index or Path("index")) / "evals" / (es.name or es.corpus.name)
+            opened[es.corpus] = Assistant(index_dir=index, corpus_dir=es.corpus, progress=_say)
+        result = evalrun.run(es, opened[es.corpus])
+        out = evalrun.write(result, args.out / f"{es.name}-{es.split}", es.config.gating)
+        results.append(result)
+        _say(f"{es.label}: {evalrun.one_line(result)}  report: {out['report']}")
+    print(evalrun.summary_table(results))
+    for r in results:
+        for f in r.flips:
+            print(
+                f"changed: {r.name}/{r.split} {f.case} {f.evaluator} {f.before} -> {f.after}"
+                + ("  REGRESSION" if f.regression else "")
+            )
+    failed = [r for r in results if not r.passed]
+    if failed:
         _say(
             "eval FAILED: "
             + "; ".join(
-                [f"{m} below threshold" for m in result.missed]
-                + [f"{f.case} regressed on {f.evaluator}" for f in result.regressions]
+                f"{r.name}/{r.split}: "
+                + ", ".join(
+                    [f"{m} below threshold" for m in r.missed]
+                    + [f"{f.case} regressed on {f.evaluator}" for f in r.regressions]
+                )
+                for r in failed
             )
         )
         return 1
@@ -207,9 +209,18 @@ def parser() -> argparse.ArgumentParser:
     ch.add_argument("--share", action="store_true", help="also open a public Gradio share link")
     ch.add_argument("--corpus", type=Path, default=None, help="corpus folder")
     ch.set_defaults(func=cmd_chat)
-    ev = sub.add_parser("eval", help="run the grounding eval set and write a report")
+    ev = sub.add_parser(
+        "eval", help="run the grounding eval sets (dev and test, per corpus) and write reports"
+    )
     ev.add_argument(
-        "--set", type=Path, default=Path("evals/grounding.yaml"), help="eval set (YAML)"
+        "--set",
+        type=Path,
+        action="append",
+        default=None,
+        help="an eval set (YAML); repeat for several (default: every evals/*/{dev,test}.yaml)",
+    )
+    ev.add_argument(
+        "--split", choices=["dev", "test", "all"], default="all", help="which splits to run"
     )
     ev.add_argument("--out", type=Path, default=Path("evals/runs"), help="folder for results")
     ev.add_argument("--check", action="store_true", help="only validate the set against its corpus")

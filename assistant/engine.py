@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from . import corpus as corpus_mod
 from .answer import Answer
-from .answerer import AnswerContext, Answerer, ExtractiveAnswerer, canon
+from .answering import AnswerContext, Answerer, ExtractiveAnswerer
+from .answering.base import Span, Vectors
 from .config import Config
 from .embedding import (
     Embedder,
@@ -28,11 +31,10 @@ from .embedding import (
     onnx_path,
     sentence_transformer,
 )
-from .errors import DependencyError, IndexStaleError, UserError
+from .errors import CitationError, DependencyError, IndexStaleError, UserError
 from .ingest import PIPELINE, IngestStats, ingest
 from .retrieval import HybridRetriever, Passage
 from .store import ChunkStore, IndexInfo
-from .terms import acronyms
 
 log = logging.getLogger("assistant")
 DEFAULT_CORPUS = Path("corpus")
@@ -52,7 +54,7 @@ def make_answerer(cfg: Config) -> Answerer:
     if cfg.answerer == "extractive":
         return ExtractiveAnswerer()
     if cfg.answerer == "llm":
-        from .generative import LLMAnswerer
+        from .answering.generative import LLMAnswerer
         from .llm import ChatClient, LocalServer
 
         url, model = cfg.llm_base_url, cfg.llm_model
@@ -75,6 +77,46 @@ def make_answerer(cfg: Config) -> Answerer:
 
 
 _LOCAL_SERVERS: list[object] = []
+
+
+def _cached_embed(embedder: Embedder) -> Callable[[Sequence[str]], Vectors]:
+    """The query encoder with a small cache (the answerer and the retriever embed the same
+    question)."""
+    cache: dict[str, Vectors] = {}
+    lock = threading.Lock()
+
+    def embed(texts: Sequence[str]) -> Vectors:
+        missing = [t for t in dict.fromkeys(texts) if t not in cache]
+        if missing:
+            vecs = embedder.embed_batch(missing)
+            with lock:
+                if len(cache) > 256:
+                    cache.clear()
+                cache.update(zip(missing, vecs, strict=True))
+        return np.stack([cache[t] for t in texts])
+
+    return embed
+
+
+def _span_vectors(
+    store: ChunkStore, retriever: HybridRetriever, texts: dict[str, str], embedder: Embedder
+) -> Callable[[Sequence[Span]], dict[Span, Vectors]]:
+    """Sentence vectors stored at ingest, looked up by unit id; any other span is embedded."""
+    unit_ids: dict[Span, str] = {}
+    for r in retriever.records:
+        for uid, (s, e) in zip(r.unit_ids(), r.units, strict=True):
+            unit_ids[(r.source, s, e)] = uid
+
+    def vectors(spans: Sequence[Span]) -> dict[Span, Vectors]:
+        stored = store.unit_vectors([unit_ids[s] for s in spans if s in unit_ids])
+        out = {s: stored[unit_ids[s]] for s in spans if s in unit_ids and unit_ids[s] in stored}
+        rest = [s for s in spans if s not in out]
+        if rest:
+            vecs = embedder.embed_batch([texts[src][a:b] for src, a, b in rest])
+            out.update(zip(rest, vecs, strict=True))
+        return out
+
+    return vectors
 
 
 class Assistant:
@@ -200,14 +242,13 @@ class Assistant:
                     f"the corpus in {root} changed since the index was built "
                     f"({'; '.join(p for p in parts if p)}); run `assistant ingest` to update the index"
                 )
-            retriever = HybridRetriever(records, texts, store, self.query_embedder())
-            doc_stems: dict[str, set[str]] = {}
-            for r, stems in zip(retriever.records, retriever.chunk_stems, strict=True):
-                bucket = doc_stems.setdefault(r.source, set())
-                bucket.update(canon(s) for s in stems)
-                bucket.update(acronyms(texts[r.source][r.start : r.end]))
+            embedder = self.query_embedder()
+            retriever = HybridRetriever(records, texts, store, embedder, titles)
             context = AnswerContext(
-                titles, retriever.vocabulary, {k: frozenset(v) for k, v in doc_stems.items()}
+                titles,
+                retriever.vocabulary,
+                _cached_embed(embedder),
+                _span_vectors(store, retriever, texts, embedder),
             )
             self._open = _Open(info, root, texts, retriever, context)
             return self._open
@@ -231,6 +272,10 @@ class Assistant:
         q = self.check_question(question)
         return self._ensure_open().retriever.retrieve(q, k or self.config.top_k)
 
+    def answer_context(self) -> AnswerContext:
+        """What answerers are given besides the passages (for tools that score candidates)."""
+        return self._ensure_open().context
+
     def texts(self) -> dict[str, str]:
         """The indexed documents' text by source, exactly as read from disk."""
         return dict(self._ensure_open().texts)
@@ -250,9 +295,10 @@ class Assistant:
                 for c in item.citations:
                     text = opened.texts.get(c.source)
                     if text is None or text[c.start : c.end] != c.quote:
-                        raise DependencyError(
+                        raise CitationError(
                             f"answerer {self.answerer.name!r} cited {c.source}[{c.start}:{c.end}], "
-                            "which is not that file's text; this is a bug, please report it"
+                            "which is not that file's text; this is a bug, please report it",
+                            item,
                         )
             yield item
 

@@ -7,6 +7,11 @@ translates both into a one-line message and a non-zero exit; nothing else is cau
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .answer import Answer
+
 
 class AssistantError(Exception):
     """Base class of every error this package raises on purpose."""
@@ -22,3 +27,11 @@ class DependencyError(AssistantError):
 
 class IndexStaleError(UserError):
     """The corpus changed since the index was built, so stored offsets no longer match the files."""
+
+
+class CitationError(DependencyError):
+    """An answerer cited a span that is not the document's text there (a bug); carries the answer."""
+
+    def __init__(self, message: str, answer: Answer):
+        super().__init__(message)
+        self.answer = answer

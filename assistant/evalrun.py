@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .engine import Assistant
+from .errors import CitationError
 from .evalset import EVALUATORS, EvalSet
 from .evaluators import evaluate, reciprocal_rank
 
@@ -67,6 +68,8 @@ class RunResult:
     started: str
     set_path: str
     corpus: str
+    name: str
+    split: str
     commit: str
     answerer: str
     cases: list[CaseResult]
@@ -126,7 +129,10 @@ def run(evalset: EvalSet, assistant: Assistant) -> RunResult:
     results = []
     for case in evalset.cases:
         t = time.perf_counter()
-        answer = assistant.ask(case.question)
+        try:
+            answer = assistant.ask(case.question)
+        except CitationError as exc:  # counted as quotes_round_trip = False, not a crash
+            answer = exc.answer
         latency = (time.perf_counter() - t) * 1000
         passages = assistant.retrieve(case.question, k)
         results.append(
@@ -159,6 +165,8 @@ def run(evalset: EvalSet, assistant: Assistant) -> RunResult:
         started=started,
         set_path=str(evalset.path),
         corpus=str(evalset.corpus),
+        name=evalset.name,
+        split=evalset.split,
         commit=_commit(),
         answerer=assistant.answerer.name,
         cases=results,
@@ -251,7 +259,8 @@ def render_markdown(result: RunResult, chart: str = "history.png") -> str:
         f"# Grounding eval: {'PASSED' if result.passed else 'FAILED'}",
         "",
         f"- run: {result.started} · commit `{result.commit}` · answerer `{result.answerer}`",
-        f"- set: `{result.set_path}` · corpus: `{result.corpus}` · {len(result.cases)} cases",
+        f"- set: `{result.set_path}` ({result.name}/{result.split}) · corpus: `{result.corpus}` · "
+        f"{len(result.cases)} cases",
         f"- time: {result.seconds:.1f} s in all; ask latency p50 {result.latency_p50_ms:.1f} ms, "
         f"p95 {result.latency_p95_ms:.1f} ms; retrieval MRR {result.mrr:.3f}",
         f"- compared with: {result.previous or 'no earlier run in this folder'}",
@@ -330,3 +339,47 @@ def draw_history(runs: list[dict[str, Any]], path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
+
+
+def wrong_answers(result: RunResult) -> int:
+    """Answerable cases answered (not abstained) but wrongly."""
+    return sum(
+        1
+        for c in result.cases
+        if not c.unanswerable and not c.abstained and not c.outcomes.get("answer_correct")
+    )
+
+
+def one_line(result: RunResult) -> str:
+    t = result.totals
+    ok, un, rt = t["answer_correct"], t["abstained_when_unanswerable"], t["quotes_round_trip"]
+    return (
+        f"correct {ok.passed}/{ok.applicable}, abstained {un.passed}/{un.applicable}, "
+        f"wrong {wrong_answers(result)}, verbatim {rt.passed}/{rt.applicable}, "
+        f"MRR {result.mrr:.3f}, {'passed' if result.passed else 'FAILED'}"
+    )
+
+
+def summary_table(results: list[RunResult]) -> str:
+    """One Markdown row per corpus and split: the figures the targets are stated in."""
+
+    def pct(t: Total) -> str:
+        return "n/a" if t.rate is None else f"{t.passed}/{t.applicable} ({t.rate:.0%})"
+
+    lines = [
+        "| corpus | split | answerable correct | unanswerable abstained | wrong | verbatim "
+        "| recall@k | MRR | p50 ms | status |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in results:
+        t = r.totals
+        answerable = t["answer_correct"].applicable
+        wrong = wrong_answers(r)
+        lines.append(
+            f"| {r.name} | {r.split} | {pct(t['answer_correct'])} | "
+            f"{pct(t['abstained_when_unanswerable'])} | {wrong} "
+            f"({wrong / answerable if answerable else 0:.0%}) | {pct(t['quotes_round_trip'])} | "
+            f"{pct(t['recall_at_k'])} | {r.mrr:.3f} | {r.latency_p50_ms:.0f} | "
+            f"{'passed' if r.passed else 'FAILED'} |"
+        )
+    return "\n".join(lines)

@@ -73,12 +73,26 @@ class EvalConfig:
     gating: tuple[str, ...] = ()
 
 
+SPLITS = ("dev", "test")
+
+
 @dataclass(frozen=True)
 class EvalSet:
     path: Path
     corpus: Path
     config: EvalConfig
     cases: list[Case]
+    name: str = ""  # the corpus's name ("seed", "licenses"); several sets share one corpus
+    split: str = "dev"  # "dev": tune on it; "test": held out, measures only
+
+    @property
+    def label(self) -> str:
+        return f"{self.name or self.corpus.name}/{self.split}"
+
+
+def discover(root: Path) -> list[Path]:
+    """Every ``<corpus>/dev.yaml`` and ``<corpus>/test.yaml`` under ``root``, sorted."""
+    return sorted(p for split in SPLITS for p in root.glob(f"*/{split}.yaml"))
 
 
 def _parse_config(raw: Any, problems: list[str]) -> EvalConfig:
@@ -175,7 +189,8 @@ def load(path: Path) -> EvalSet:
 
     if not path.is_file():
         raise UserError(
-            f"eval set {path} not found; pass --set PATH (the seed set is evals/grounding.yaml)"
+            f"eval set {path} not found; pass --set PATH (the seed sets are evals/seed/dev.yaml "
+            "and evals/seed/test.yaml)"
         )
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -187,6 +202,18 @@ def load(path: Path) -> EvalSet:
     if raw.get("version", 1) != 1:
         problems.append(f"version: {raw.get('version')!r} is not supported (use 1)")
     config = _parse_config(raw.get("config"), problems)
+    default = re.sub(r"[^a-z0-9-]+", "-", path.parent.name.lower()).strip("-")[:64] or "set"
+    name = raw.get("name", default)
+    if not isinstance(name, str) or not _ID.match(name):
+        problems.append(f"name: {name!r} must be a slug naming the corpus (a-z, 0-9, '-')")
+        name = ""
+    split = raw.get("split", "dev")
+    if split not in SPLITS:
+        problems.append(f"split: {split!r} must be dev or test")
+        split = "dev"
+    unknown = set(raw) - {"version", "name", "split", "corpus", "config", "cases"}
+    if unknown:
+        problems.append(f"unknown top-level key(s) {', '.join(sorted(unknown))}")
     cases = [c for i, r in enumerate(raw["cases"]) if (c := _parse_case(r, i, problems))]
     seen: set[str] = set()
     for c in cases:
@@ -198,7 +225,7 @@ def load(path: Path) -> EvalSet:
     corpus = (path.parent / str(raw.get("corpus", "../corpus"))).resolve()
     if problems:
         raise UserError(f"{path} has {len(problems)} problem(s):\n  " + "\n  ".join(problems))
-    return EvalSet(path=path, corpus=corpus, config=config, cases=cases)
+    return EvalSet(path=path, corpus=corpus, config=config, cases=cases, name=name, split=split)
 
 
 def check_against_corpus(evalset: EvalSet) -> list[str]:

@@ -20,14 +20,37 @@ import numpy as np
 
 from . import corpus as corpus_mod
 from .chunking import Chunk, TokenCounter, chunk_document
+from .cleaning import clean
 from .corpus import Document, Skipped
 from .embedding import Embedder, ModelFiles
 from .store import ChunkRecord, ChunkStore, IndexInfo
 
 # Bump when cleaning, sentence splitting or chunking changes what a chunk is.
-PIPELINE = "clean1.sent2.chunk1"
+PIPELINE = "struct1.clean2.sent3.chunk2.units1"
 
 Progress = Callable[[str], None]
+
+
+LOSS_WARNING = 0.2  # warn when cleaning drops more than this share of a document's text
+
+
+@dataclass(frozen=True)
+class Kept:
+    """How much of one document's text reached the index."""
+
+    source: str
+    share: float  # non-space characters kept / in the file
+    web_capture: bool  # page chrome was removed
+
+    @property
+    def warn(self) -> bool:
+        return self.share < 1 - LOSS_WARNING
+
+
+def embedding_text(title: str, chunk: Chunk) -> str:
+    """What the dense index embeds for a chunk: its title and heading path, then its text."""
+    path = " › ".join([title, *chunk.headings])[:200]
+    return f"{path}\n{chunk.text}"
 
 
 @dataclass
@@ -42,6 +65,8 @@ class IngestStats:
     chunks_removed: int = 0
     chunks_total: int = 0
     embedded: int = 0
+    units_embedded: int = 0
+    kept: list[Kept] = field(default_factory=list)  # documents (re)indexed by this run
     rebuilt: bool = False
     seconds: float = 0.0
 
@@ -96,27 +121,52 @@ def ingest(
     ]
 
     records: list[ChunkRecord] = []
-    vectors = np.zeros((0, 0), dtype=np.float32)
+    vectors = unit_vectors = np.zeros((0, 0), dtype=np.float32)
+    unit_ids: list[str] = []
     if todo:
         counter = TokenCounter(model.tokenizer_file)
         chunks: list[tuple[Document, Chunk]] = []
         for doc in todo:
-            for ch in chunk_document(doc.source, doc.text, counter, budget, model.window):
+            cleaned = clean(doc.text)
+            stats.kept.append(Kept(doc.source, cleaned.kept_share, cleaned.web_capture))
+            for ch in chunk_document(doc.source, doc.text, counter, budget, model.window, cleaned):
                 chunks.append((doc, ch))
+        units = [(d, c, u) for d, c in chunks for u in c.units]
         say(
-            f"chunked {len(todo)} document(s) into {len(chunks)} chunks; loading the embedding model"
+            f"chunked {len(todo)} document(s) into {len(chunks)} chunks and {len(units)} "
+            "sentences; loading the embedding model"
         )
         emb = embedder()
 
         def tick(done: int, total: int) -> None:
             say(f"embedded {done}/{total} chunks")
 
-        vectors = emb.embed_documents([c.text for _, c in chunks], progress=tick)
+        vectors = emb.embed_documents(
+            [embedding_text(d.title, c) for d, c in chunks], progress=tick
+        )
+
+        def tick_units(done: int, total: int) -> None:
+            say(f"embedded {done}/{total} sentences")
+
+        unit_vectors = emb.embed_documents(
+            [d.text[s:e] for d, _c, (s, e) in units], progress=tick_units
+        )
         records = [
-            ChunkRecord(chunk_id(d, c, model.key), d.source, c.ordinal, c.start, c.end, d.sha256)
+            ChunkRecord(
+                chunk_id(d, c, model.key),
+                d.source,
+                c.ordinal,
+                c.start,
+                c.end,
+                d.sha256,
+                c.headings,
+                c.units,
+            )
             for d, c in chunks
         ]
+        unit_ids = [uid for r in records for uid in r.unit_ids()]
         stats.embedded = len(records)
+        stats.units_embedded = len(unit_ids)
 
     if rebuild:
         stats.rebuilt = True
@@ -124,6 +174,7 @@ def ingest(
             say("index settings changed (model, chunk size or pipeline): rebuilding")
         store.drop()
     if records:
+        store.add_units(unit_ids, unit_vectors)  # units first: a chunk is never without them
         store.add(records, vectors)
     if old_ids:
         store.delete(old_ids)

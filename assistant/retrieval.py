@@ -35,6 +35,9 @@ class Passage:
     rank: int  # 1-based, after fusion
     dense: float | None  # cosine similarity, when the dense side found it
     bm25: float | None
+    id: str = ""  # the chunk id ("" for a span that is not a stored chunk)
+    headings: tuple[str, ...] = ()  # heading path above the passage
+    units: tuple[tuple[int, int], ...] = ()  # its sentences, absolute spans in the document
 
 
 class HybridRetriever:
@@ -44,6 +47,7 @@ class HybridRetriever:
         texts: dict[str, str],
         store: ChunkStore,
         embedder: Embedder,
+        titles: dict[str, str] | None = None,
     ):
         self.records = [r for r in records if r.source in texts]
         self._by_id = {r.id: i for i, r in enumerate(self.records)}
@@ -51,11 +55,19 @@ class HybridRetriever:
         self._store = store
         self._embedder = embedder
         self.chunk_stems = [terms.stems(texts[r.source][r.start : r.end]) for r in self.records]
-        self.vocabulary = terms.Vocabulary(self.chunk_stems)
+        titles = titles or {}
+        # BM25 also sees where a chunk sits: its document's title and its heading path.
+        context = [
+            terms.stems(" ".join([titles.get(r.source, ""), *r.headings])) for r in self.records
+        ]
+        self.vocabulary = terms.Vocabulary(
+            c + s for c, s in zip(context, self.chunk_stems, strict=True)
+        )
         self._bm25 = bm25s.BM25()
         if self.records:
             # bm25s wants at least one token per document
-            self._bm25.index([s or ["\x00"] for s in self.chunk_stems], show_progress=False)
+            docs = [c + s or ["\x00"] for c, s in zip(context, self.chunk_stems, strict=True)]
+            self._bm25.index(docs, show_progress=False)
 
     def __len__(self) -> int:
         return len(self.records)
@@ -65,7 +77,17 @@ class HybridRetriever:
     ) -> Passage:
         r = self.records[i]
         return Passage(
-            r.source, r.start, r.end, self._texts[r.source][r.start : r.end], score, rank, dense, bm
+            r.source,
+            r.start,
+            r.end,
+            self._texts[r.source][r.start : r.end],
+            score,
+            rank,
+            dense,
+            bm,
+            r.id,
+            r.headings,
+            r.units,
         )
 
     def bm25(self, question: str, k: int) -> list[tuple[int, float]]:

@@ -1,7 +1,8 @@
 """The vector store: a thin adapter over Chroma (embedded by default, a server when a URL is set).
 
 Chroma holds one vector per chunk and the chunk's span metadata (source, start, end, the file's
-sha256); it does not hold the text, which is always read from the corpus files, so a quote can
+sha256, heading path and the spans of its sentences), and in a second collection one vector per
+sentence (``<chunk id>.<i>``) for the answerer's evidence scorer; it does not hold the text, which is always read from the corpus files, so a quote can
 only ever be what the file says. Collection metadata records how the index was built (model key,
 chunk budget, pipeline version, corpus folder), so a mismatch is detected. Nothing outside this
 module imports chromadb.
@@ -21,6 +22,21 @@ import numpy as np
 from .errors import DependencyError
 
 _BATCH = 1000
+_SEP = "\x1f"  # joins heading path entries in metadata
+
+
+def _units_str(units: Sequence[tuple[int, int]]) -> str:
+    return ";".join(f"{s},{e}" for s, e in units)
+
+
+def _units_parse(raw: object) -> tuple[tuple[int, int], ...]:
+    if not isinstance(raw, str) or not raw:
+        return ()
+    out = []
+    for part in raw.split(";"):
+        s, e = part.split(",")
+        out.append((int(s), int(e)))
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -31,6 +47,12 @@ class ChunkRecord:
     start: int
     end: int
     sha256: str  # of the whole file the span points into
+    headings: tuple[str, ...] = ()  # heading path above the chunk, outermost first
+    units: tuple[tuple[int, int], ...] = ()  # quotable units (sentences), absolute spans
+
+    def unit_ids(self) -> list[str]:
+        """Ids of this chunk's unit vectors in the store's unit collection."""
+        return [f"{self.id}.{i}" for i in range(len(self.units))]
 
 
 @dataclass(frozen=True)
@@ -54,6 +76,7 @@ class ChunkStore:
         self.name = name
         self.location = location
         self._col: Any = None
+        self._units: Any = None
 
     @classmethod
     def open(cls, index_dir: Path, name: str, url: str | None = None) -> ChunkStore:
@@ -116,12 +139,20 @@ class ChunkStore:
             }
         )
 
+    def _unit_collection(self) -> Any:
+        if self._units is None:
+            self._units = self._client.get_or_create_collection(
+                f"{self.name}__units", embedding_function=None, metadata={"hnsw:space": "cosine"}
+            )
+        return self._units
+
     def drop(self) -> None:
-        """Delete the collection (it may already be gone: another client can share it)."""
-        self._col = None
-        if self._collection() is not None:
-            self._client.delete_collection(self.name)
-        self._col = None
+        """Delete the collections (they may already be gone: another client can share them)."""
+        self._col = self._units = None
+        names = {getattr(c, "name", c) for c in self._client.list_collections()}
+        for name in (self.name, f"{self.name}__units"):
+            if name in names:
+                self._client.delete_collection(name)
 
     # -- records ------------------------------------------------------------------------------
     def count(self) -> int:
@@ -141,6 +172,8 @@ class ChunkStore:
                 start=int(m["start"]),
                 end=int(m["end"]),
                 sha256=str(m["sha256"]),
+                headings=tuple(h for h in str(m.get("headings") or "").split(_SEP) if h),
+                units=_units_parse(m.get("units")),
             )
             for i, m in zip(got["ids"], got["metadatas"], strict=True)
         ]
@@ -161,17 +194,46 @@ class ChunkStore:
                         "start": r.start,
                         "end": r.end,
                         "sha256": r.sha256,
+                        "headings": _SEP.join(r.headings),
+                        "units": _units_str(r.units),
                     }
                     for r in part
                 ],
             )
+
+    def add_units(self, ids: Sequence[str], vectors: np.ndarray) -> None:
+        """Store one vector per chunk unit (ids from :meth:`ChunkRecord.unit_ids`)."""
+        col = self._unit_collection()
+        for at in range(0, len(ids), _BATCH * 4):
+            col.upsert(
+                ids=list(ids[at : at + _BATCH * 4]), embeddings=vectors[at : at + _BATCH * 4]
+            )
+
+    def unit_vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The stored unit vectors among ``ids`` (missing ones are left out)."""
+        if not ids:
+            return {}
+        got = self._unit_collection().get(ids=list(ids), include=["embeddings"])
+        return {
+            i: np.asarray(v, dtype=np.float32)
+            for i, v in zip(got["ids"], got["embeddings"], strict=True)
+        }
 
     def delete(self, ids: Sequence[str]) -> None:
         col = self._collection()
         if col is None:
             return
         for at in range(0, len(ids), _BATCH):
-            col.delete(ids=list(ids[at : at + _BATCH]))
+            part = list(ids[at : at + _BATCH])
+            got = col.get(ids=part, include=["metadatas"])
+            unit_ids = [
+                f"{i}.{n}"
+                for i, m in zip(got["ids"], got["metadatas"], strict=True)
+                for n in range(len(_units_parse(m.get("units"))))
+            ]
+            col.delete(ids=part)
+            for u in range(0, len(unit_ids), _BATCH):
+                self._unit_collection().delete(ids=unit_ids[u : u + _BATCH])
 
     def query(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
         """The ``k`` nearest chunk ids with cosine similarity, best first."""

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from assistant import Assistant
+from assistant.chunking import Chunk
 from assistant.embedding import sentence_transformer
+from assistant.ingest import embedding_text
 
 
 def test_onnx_query_encoder_matches_sentence_transformers(assistant: Assistant) -> None:
@@ -24,7 +26,22 @@ def test_onnx_query_encoder_matches_sentence_transformers(assistant: Assistant) 
 def test_chroma_top_k_equals_brute_force_cosine(assistant: Assistant) -> None:
     opened = assistant._ensure_open()
     records = opened.retriever.records
-    texts = [opened.texts[r.source][r.start : r.end] for r in records]
+    titles = assistant.titles()
+    texts = [  # what ingest embeds: title and heading path, then the chunk's text
+        embedding_text(
+            titles[r.source],
+            Chunk(
+                r.source,
+                r.ordinal,
+                r.start,
+                r.end,
+                opened.texts[r.source][r.start : r.end],
+                0,
+                r.headings,
+            ),
+        )
+        for r in records
+    ]
     docs = sentence_transformer(assistant.model).embed_documents(texts)
     q = assistant.query_embedder()
     for question in [

@@ -11,11 +11,10 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, DependencyError, UserError
+from assistant.answering.generative import LLMAnswerer
 from assistant.config import Config
-from assistant.generative import LLMAnswerer
 from assistant.llm import ChatClient, LocalServer, free_port
 from assistant.retrieval import Passage
-from assistant.verify import verify
 
 SMOLLM2_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
 
@@ -42,32 +41,83 @@ def client(server: LocalServer, **changes: object) -> ChatClient:
     return ChatClient(server.base_url, **args)  # type: ignore[arg-type]
 
 
-# -- verification (deterministic) -----------------------------------------------------------
+# -- the protocol, deterministic: a real ChatClient subclass that replays fixed replies ---------
+class ReplayClient(ChatClient):
+    """A :class:`ChatClient` whose replies are given in advance and streamed in small pieces."""
+
+    def __init__(self, *replies: str):
+        super().__init__("http://127.0.0.1:9/v1", "replay", None, 5.0)
+        self.replies = list(replies)
+        self.prompts: list[list[dict[str, str]]] = []
+
+    def stream(self, messages: list[dict[str, str]], max_tokens: int) -> Iterator[str]:
+        self.prompts.append(messages)
+        reply = self.replies.pop(0)
+        for at in range(0, len(reply), 7):
+            yield reply[at : at + 7]
+
+
+Q_R1 = "When was DeepSeek R1 released?"
+
+
 @pytest.fixture(scope="module")
 def passages(assistant: Assistant) -> list[Passage]:
-    return assistant.retrieve("When was DeepSeek R1 released?")  # the top_k the answerer gets
+    return assistant.retrieve(Q_R1)  # the top_k the answerer gets
 
 
-def test_verification_keeps_repairs_and_drops(passages: list[Passage]) -> None:
-    r1 = next(i for i, p in enumerate(passages, 1) if "January 20, 2025" in p.text)
-    other = 1 if r1 != 1 else 2
-    reply = (
-        f"DeepSeek released its R1 model on January 20, 2025 [{r1}]. "
-        f"The R1 model launched on January 20, 2025 [{other}]. "
-        f"DeepSeek released R1 on March 3, 2024 [{r1}]. "
-        f"The answer is BANANA [{r1}]."
+def replay(assistant: Assistant, *replies: str) -> Assistant:
+    return Assistant(config=assistant.config, answerer=LLMAnswerer(ReplayClient(*replies)))
+
+
+def r1_passage(passages: list[Passage]) -> int:
+    return next(i for i, p in enumerate(passages, 1) if "January 20, 2025" in p.text)
+
+
+def test_a_supported_sentence_is_kept(assistant: Assistant, passages: list[Passage]) -> None:
+    n = r1_passage(passages)
+    ans = replay(assistant, f"DeepSeek released its R1 model on January 20, 2025 [{n}].").ask(Q_R1)
+    assert not ans.abstained
+    assert ans.verification == {"kept": 1, "dropped": 0, "repaired": 0, "fallback": 0}
+    assert ans.text == "DeepSeek released its R1 model on January 20, 2025. [1]"
+    (c,) = ans.citations
+    assert "January 20, 2025" in c.quote
+    assert assistant.texts()[c.source][c.start : c.end] == c.quote
+
+
+def test_a_sentence_citing_the_wrong_passage_is_repaired(
+    assistant: Assistant, passages: list[Passage]
+) -> None:
+    n = r1_passage(passages)
+    wrong = next(i for i, p in enumerate(passages, 1) if "January 20" not in p.text)
+    assert wrong != n
+    ans = replay(assistant, f"DeepSeek released its R1 model on January 20, 2025 [{wrong}].").ask(
+        Q_R1
     )
-    kept, dropped, repaired = verify(reply, passages, "When was DeepSeek R1 released?")
-    assert [v.repaired for v in kept] == [False, True]
-    assert (dropped, repaired) == (2, 1)  # a wrong date and an off-topic word are not shown
-    for v in kept:
-        assert "January 20, 2025" in v.span.text
-        p = passages[r1 - 1]
-        assert p.text[v.span.start - p.start : v.span.end - p.start] == v.span.text
+    assert ans.verification == {"kept": 1, "dropped": 0, "repaired": 1, "fallback": 0}
+    assert "January 20, 2025" in ans.citations[0].quote
+
+
+def test_unsupported_sentences_fall_back_to_the_extractive_answer(
+    assistant: Assistant, passages: list[Passage]
+) -> None:
+    n = r1_passage(passages)
+    ans = replay(
+        assistant, f"DeepSeek released R1 on March 3, 2024 [{n}]. The answer is BANANA [{n}]."
+    ).ask(Q_R1)
+    assert ans.verification == {"kept": 0, "dropped": 2, "repaired": 0, "fallback": 1}
+    extractive = assistant.ask(Q_R1)  # the default answerer over the same passages
+    assert not extractive.abstained
+    assert (ans.text, ans.citations) == (extractive.text, extractive.citations)
+
+
+def test_a_declined_reply_falls_back_too(assistant: Assistant) -> None:
+    ans = replay(assistant, "The corpus does not contain the answer to this question.").ask(Q_R1)
+    assert ans.verification == {"kept": 0, "dropped": 0, "repaired": 0, "fallback": 1}
+    assert ans.text == assistant.ask(Q_R1).text
 
 
 def test_markers_after_the_full_stop_stay_with_their_sentence() -> None:
-    from assistant.generative import attach_markers
+    from assistant.answering.generative import attach_markers
 
     assert attach_markers("It opened in 1932. [1] It has eight lanes. [2][3]") == (
         "It opened in 1932 [1]. It has eight lanes [2][3]."
@@ -89,6 +139,7 @@ def test_answers_are_verified_or_abstain(llm_server: LocalServer, assistant: Ass
             "kept",
             "dropped",
             "repaired",
+            "fallback",
         }
         if ans.abstained:
             assert ans.citations == [] and ans.verification["kept"] == 0

@@ -20,6 +20,8 @@ from assistant import Assistant
 from .conftest import R1_SOURCE
 from .test_chroma_server import free_port
 
+pytestmark = pytest.mark.slow  # a real server and headless Chromium
+
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [
     "--no-sandbox",

@@ -2,10 +2,12 @@
 
 The prompt numbers the retrieved passages, says they are data and not instructions, and asks
 for short sentences each ending in ``[n]``, or exactly "Not in the corpus." (one worked example
-shows both). The reply is checked sentence by sentence (:mod:`assistant.verify`) as it streams:
-only supported sentences are shown, and each citation carries the exact supporting span. The
-cited spans together must then answer the question by the extractive answerer's evidence test;
-if they do not, or nothing survives, the answer is an abstention. It does not retrieve (see :mod:`assistant.engine`).
+shows both). The reply is checked sentence by sentence (:mod:`.verify`, the evidence scorer) as
+it streams: only supported sentences are shown, and each citation carries the exact supporting
+span. The cited spans together must then answer the question by the same scorer. When they do
+not, or nothing survives, the answer *falls back* to the extractive answer over the same
+passages (which may itself abstain), so this path is never less grounded than the extractive one.
+It does not retrieve (see :mod:`assistant.engine`).
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from .answer import NOT_IN_CORPUS, Answer, Citation
-from .answerer import AnswerContext, Answerer, ExtractiveAnswerer, abstain
-from .llm import ChatClient
-from .retrieval import Passage
-from .sentences import split_spans
+from ..answer import NOT_IN_CORPUS, Answer, Citation
+from ..llm import ChatClient
+from ..retrieval import Passage
+from ..sentences import split_spans
+from .base import AnswerContext, Answerer, abstain
+from .extractive import ExtractiveAnswerer
 from .verify import Verified, verify
 
 SYSTEM = (
@@ -78,9 +81,15 @@ def messages(
 class LLMAnswerer(Answerer):
     name = "llm"
 
-    def __init__(self, client: ChatClient, max_tokens: int = 256):
+    def __init__(
+        self,
+        client: ChatClient,
+        max_tokens: int = 256,
+        extractive: ExtractiveAnswerer | None = None,
+    ):
         self.client = client
         self.max_tokens = max_tokens
+        self.extractive = extractive or ExtractiveAnswerer()
 
     def answer(self, question: str, passages: list[Passage], ctx: AnswerContext) -> Answer:
         final = abstain()
@@ -104,7 +113,7 @@ class LLMAnswerer(Answerer):
         def check(sentences: list[str]) -> None:
             nonlocal dropped, repaired
             for sentence in sentences:
-                ok, d, r = verify(sentence, passages, question)
+                ok, d, r = verify(sentence, passages, ctx, self.extractive.scorer)
                 kept.extend(ok)
                 dropped += d
                 repaired += r
@@ -123,15 +132,25 @@ class LLMAnswerer(Answerer):
         rest = [text[s:e] for s, e in split_spans(text)[checked:]]
         if rest and not (_DECLINE.search(" ".join(rest)) and not kept):
             check(rest)
-        if kept and not self._evidence_answers(question, kept, ctx):
+        # The kept spans must also bear on the question (the ranker, at the support bar: each
+        # sentence already passed verification against its span).
+        bar = self.extractive.scorer.params.support_threshold
+        if kept and not self.extractive.answers(question, [v.span for v in kept], ctx, bar):
             dropped += len(kept)
             kept = []
         if not kept:
+            # Nothing generated survived: the extractive answer over the same passages.
+            fallback = self.extractive.answer(question, passages, ctx)
             yield Answer(
-                NOT_IN_CORPUS,
-                True,
-                [],
-                verification={"kept": 0, "dropped": dropped, "repaired": repaired},
+                fallback.text,
+                fallback.abstained,
+                fallback.citations,
+                verification={
+                    "kept": 0,
+                    "dropped": dropped,
+                    "repaired": repaired,
+                    "fallback": 1,
+                },
             )
             return
         citations, parts = [], []
@@ -148,7 +167,7 @@ class LLMAnswerer(Answerer):
                         v.span.start,
                         v.span.end,
                         v.span.text,
-                        round(v.span.score, 4),
+                        round(v.span.p, 4),
                     )
                 )
             parts.append(f"{v.text.rstrip()} [{order[key]}]")
@@ -156,19 +175,13 @@ class LLMAnswerer(Answerer):
             " ".join(parts),
             False,
             citations,
-            verification={"kept": len(kept), "dropped": dropped, "repaired": repaired},
+            verification={
+                "kept": len(kept),
+                "dropped": dropped,
+                "repaired": repaired,
+                "fallback": 0,
+            },
         )
-
-    @staticmethod
-    def _evidence_answers(question: str, kept: list[Verified], ctx: AnswerContext) -> bool:
-        """The cited spans must cover the question by the extractive answerer's own test (key
-        terms, the asked-for date, number or name near them, the predicate): fluent wording never
-        outruns what the quoted text supports."""
-        spans = [
-            Passage(v.span.source, v.span.start, v.span.end, v.span.text, 1.0, i, None, None)
-            for i, v in enumerate(kept, start=1)
-        ]
-        return any(j.ok for j in ExtractiveAnswerer().judge(question, spans, ctx))
 
     @staticmethod
     def _text(kept: list[Verified]) -> str:

@@ -1,0 +1,149 @@
+"""The extractive answerer: quotes whole sentences of the passages, chosen by the evidence scorer.
+
+Every candidate (a unit or two adjacent units, see :mod:`.features`) is scored; when the best
+reaches the fitted threshold it is quoted verbatim and marked ``[1]``, else the answer is an
+abstention. Another document's candidate that scores nearly as well (``SECOND_QUOTE_RATIO``) is
+quoted too, so that agreeing or disagreeing sources are both shown. An answer stays within
+``MAX_WORDS`` words: a longer sentence is quoted from the clause that answers (cut at ``;``, ``:``
+or ``,``, never inside a word). It does not paraphrase or generate text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import terms
+from ..answer import Answer, Citation
+from ..retrieval import Passage
+from .base import AnswerContext, Answerer, abstain
+from .features import Candidate, candidates, features
+from .question import Question
+from .scorer import EvidenceScorer
+
+MAX_WORDS = 60
+MAX_QUOTES = 3
+SECOND_QUOTE_RATIO = 0.85
+_CLAUSE = re.compile(r"(?<=[;:,])\s+|\s+(?=[-–—]\s)")
+
+
+@dataclass(frozen=True)
+class Scored:
+    candidate: Candidate
+    p: float
+
+
+@dataclass(frozen=True)
+class Quote:
+    source: str
+    start: int
+    end: int
+    text: str
+    p: float
+
+
+def quote_of(c: Candidate, p: float) -> Quote:
+    first, last = c.units[0], c.units[-1]
+    psg = first.passage
+    return Quote(
+        c.source, first.start, last.end, psg.text[first.start - psg.start : last.end - psg.start], p
+    )
+
+
+def trim(quote: Quote, q: Question, limit: int = MAX_WORDS) -> Quote:
+    """The clause window of a long quote that best covers the question, within ``limit`` words."""
+    if len(quote.text.split()) <= limit:
+        return quote
+    cuts = [0] + [m.end() for m in _CLAUSE.finditer(quote.text)] + [len(quote.text)]
+    pieces = [(cuts[i], cuts[i + 1]) for i in range(len(cuts) - 1)]
+    want = set(q.content)
+    best: tuple[float, int, int] | None = None
+    for i in range(len(pieces)):
+        for j in range(i, len(pieces)):
+            s, e = pieces[i][0], pieces[j][1]
+            text = quote.text[s:e]
+            if len(text.split()) > limit:
+                break
+            have = set(terms.stems(text))
+            score = len(want & have) + (1.5 if q.expects and q.type_spans(text) else 0.0)
+            score += 0.001 * len(text)  # prefer the longer window on a tie
+            if best is None or score > best[0]:
+                best = (score, s, e)
+    if best is None:  # one clause longer than the limit: its first ``limit`` words
+        words = list(re.finditer(r"\S+", quote.text))
+        best = (0.0, 0, words[limit - 1].end())
+    _, s, e = best
+    text = quote.text[s:e].rstrip(",;: ")
+    s += len(text) - len(text.lstrip())
+    text = text.strip()
+    return Quote(quote.source, quote.start + s, quote.start + s + len(text), text, quote.p)
+
+
+class ExtractiveAnswerer(Answerer):
+    name = "extractive"
+
+    def __init__(self, scorer: EvidenceScorer | None = None, max_words: int = MAX_WORDS):
+        self.scorer = scorer or EvidenceScorer()
+        self.max_words = max_words
+
+    def rank(
+        self, question: str, passages: list[Passage], ctx: AnswerContext
+    ) -> tuple[list[Scored], float]:
+        """Every candidate with its probability of answering, best first, and the gate's
+        probability that the best one should be quoted."""
+        cands = candidates(passages)
+        if not cands:
+            return [], 0.0
+        _q, x = features(question, cands, ctx)
+        probs = self.scorer.probabilities(x)
+        gate = self.scorer.gate(x[int(np.argmax(probs))], probs)
+        out = [Scored(c, float(p)) for c, p in zip(cands, probs, strict=True)]
+        out.sort(key=lambda s: (-s.p, s.candidate.passage.rank, s.candidate.units[0].start))
+        return out, gate
+
+    def answers(
+        self, question: str, quotes: list[Quote], ctx: AnswerContext, bar: float | None = None
+    ) -> bool:
+        """Whether these spans, as passages, hold an answer: the gate passes, or with ``bar``,
+        the best span's ranker probability reaches it."""
+        spans = [
+            Passage(x.source, x.start, x.end, x.text, 1.0, i, None, None)
+            for i, x in enumerate(quotes, start=1)
+        ]
+        ranked, gate = self.rank(question, spans, ctx)
+        if not ranked:
+            return False
+        return ranked[0].p >= bar if bar is not None else gate >= self.scorer.threshold
+
+    def answer(self, question: str, passages: list[Passage], ctx: AnswerContext) -> Answer:
+        ranked, gate = self.rank(question, passages, ctx)
+        if not ranked or gate < self.scorer.threshold:
+            return abstain()
+        q = Question.parse(question)
+        best = ranked[0]
+        chosen = [trim(quote_of(best.candidate, best.p), q, self.max_words)]
+        words = len(chosen[0].text.split())
+        for s in ranked[1:]:
+            if len(chosen) >= MAX_QUOTES or s.p < max(
+                self.scorer.threshold, SECOND_QUOTE_RATIO * best.p
+            ):
+                break
+            if s.candidate.source in {c.source for c in chosen} or len(s.candidate.units) > 1:
+                continue
+            extra = quote_of(s.candidate, s.p)
+            if words + len(extra.text.split()) > self.max_words:
+                continue
+            chosen.append(extra)
+            words += len(extra.text.split())
+        return render(chosen, ctx)
+
+
+def render(quotes: list[Quote], ctx: AnswerContext) -> Answer:
+    citations, parts = [], []
+    for n, x in enumerate(quotes, start=1):
+        title = ctx.titles.get(x.source, x.source)
+        citations.append(Citation(n, x.source, title, x.start, x.end, x.text, round(x.p, 4)))
+        parts.append(f"{' '.join(x.text.split())} [{n}]")
+    return Answer(text=" ".join(parts), abstained=False, citations=citations)

@@ -1,0 +1,160 @@
+"""Fit the evidence scorer on the dev splits and write assistant/answering/fitted.py.
+
+    python evals/fit_evidence.py            # fit, print the sweep, write the weights
+    python evals/fit_evidence.py --dry-run  # fit and print only
+
+Reads only ``evals/*/dev.yaml`` (never a test split). For every dev question it retrieves the
+passages the answerer would see, builds every candidate quote's features, and labels a candidate
+1 when it contains an accepted answer and comes from a supporting document (0 for every candidate
+of an unanswerable question). A logistic regression is fitted on those rows; the abstention
+threshold is then swept on the same dev questions, maximising, averaged over corpora,
+``correct share + abstained share - 2 x wrong share``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from assistant import offline as _offline  # noqa: E402,F401
+from assistant.answering.features import NAMES, candidates, features  # noqa: E402
+from assistant.answering.scorer import fit_logistic, gate_features  # noqa: E402
+from assistant.engine import Assistant  # noqa: E402
+from assistant.evalset import discover, load  # noqa: E402
+
+WRONG_COST = 2.0
+
+
+def collect(index_root: Path) -> list[dict]:
+    rows = []
+    for path in discover(ROOT / "evals"):
+        es = load(path)
+        if es.split != "dev":
+            continue
+        a = Assistant(index_dir=index_root / es.name, corpus_dir=es.corpus)
+        a.ingest()
+        ctx = a.answer_context()
+        for case in es.cases:
+            passages = a.retrieve(case.question)
+            cands = candidates(passages)
+            _q, x = features(case.question, cands, ctx)
+            y = np.array(
+                [
+                    0.0
+                    if case.unanswerable
+                    else float(c.source in case.support and case.accepts(c.text))
+                    for c in cands
+                ]
+            )
+            rows.append({"corpus": es.name, "case": case, "x": x, "y": y})
+        print(f"{es.label}: {len(es.cases)} questions", file=sys.stderr)
+    return rows
+
+
+def gate_rows(rows: list[dict], w: np.ndarray, b: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per question: the gate's features of the ranker's top candidate, and whether that
+    candidate holds the answer."""
+    gx, gy = [], []
+    for r in rows:
+        if not len(r["x"]):
+            continue
+        p = 1 / (1 + np.exp(-(r["x"] @ w + b)))
+        i = int(np.argmax(p))
+        gx.append(gate_features(r["x"][i], p))
+        gy.append(float(r["y"][i]))
+        r["top_right"] = bool(r["y"][i])
+    return np.vstack(gx), np.array(gy)
+
+
+def sweep(rows: list[dict], gate_p: np.ndarray) -> list[tuple[float, float, dict]]:
+    out = []
+    usable = [r for r in rows if len(r["x"])]
+    for tau in np.round(np.arange(0.05, 0.96, 0.01), 2):
+        per: dict[str, dict[str, int]] = {}
+        for r, p in zip(usable, gate_p, strict=True):
+            c = per.setdefault(
+                r["corpus"], {"ans": 0, "correct": 0, "wrong": 0, "un": 0, "abst": 0}
+            )
+            if r["case"].unanswerable:
+                c["un"] += 1
+                c["abst"] += p < tau
+            else:
+                c["ans"] += 1
+                if p >= tau:
+                    c["correct" if r["top_right"] else "wrong"] += 1
+        objective = np.mean(
+            [
+                c["correct"] / c["ans"]
+                + c["abst"] / max(1, c["un"])
+                - WRONG_COST * c["wrong"] / c["ans"]
+                for c in per.values()
+            ]
+        )
+        out.append((float(tau), float(objective), per))
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--index", type=Path, default=ROOT / "index" / "evals")
+    ap.add_argument("--dry-run", action="store_true")
+    ap.add_argument("--l2", type=float, default=1.0)
+    args = ap.parse_args()
+    rows = collect(args.index)
+    x = np.vstack([r["x"] for r in rows if len(r["x"])])
+    y = np.concatenate([r["y"] for r in rows if len(r["x"])])
+    w, b = fit_logistic(x, y, l2=args.l2)
+    print(f"{len(rows)} dev questions, {len(y)} candidates, {int(y.sum())} positive")
+    for name, v in zip(NAMES, w, strict=True):
+        print(f"  {name:<8} {v:+.3f}")
+    print(f"  bias     {b:+.3f}")
+    gx, gy = gate_rows(rows, w, b)
+    gw, gb = fit_logistic(gx, gy, l2=args.l2)
+    print(f"gate: {len(gy)} questions, {int(gy.sum())} with the answer in the top candidate")
+    for name, v in zip([*NAMES, "top_p", "margin"], gw, strict=True):
+        print(f"  {name:<8} {v:+.3f}")
+    print(f"  bias     {gb:+.3f}")
+    gate_p = 1 / (1 + np.exp(-(gx @ gw + gb)))
+    results = sweep(rows, gate_p)
+    best = max(results, key=lambda t: (round(t[1], 6), -abs(t[0] - 0.5)))
+    for tau, obj, per in [*results[::5], best]:
+        cells = "  ".join(
+            f"{k}: {c['correct']}/{c['ans']} ok {c['wrong']} wrong {c['abst']}/{c['un']} abst"
+            for k, c in sorted(per.items())
+        )
+        print(f"tau {tau:.2f} objective {obj:.3f}  {cells}")
+    tau = best[0]
+    print(f"chosen threshold {tau:.2f}")
+    corpora = sorted({r["corpus"] for r in rows})
+    text = f'''"""Fitted evidence weights. Generated by evals/fit_evidence.py; do not edit by hand."""
+
+from .scorer import EvidenceWeights
+
+FITTED = EvidenceWeights(
+    features={tuple(NAMES)!r},
+    weights=({", ".join(f"{v:.4f}" for v in w)},),
+    bias={b:.4f},
+    threshold={tau:.2f},
+    gate_weights=({", ".join(f"{v:.4f}" for v in gw)},),
+    gate_bias={gb:.4f},
+    fitted_on=(
+        "dev splits of {", ".join(corpora)}: {len(rows)} questions, {len(y)} candidates; "
+        "L2 {args.l2}; threshold by sweep (correct + abstained - {WRONG_COST:g} x wrong)"
+    ),
+)
+'''
+    if not args.dry_run:
+        target = ROOT / "assistant" / "answering" / "fitted.py"
+        target.write_text(text, encoding="utf-8")
+        print(f"wrote {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
