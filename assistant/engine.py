@@ -33,6 +33,7 @@ from .embedding import (
 )
 from .errors import CitationError, DependencyError, IndexStaleError, UserError
 from .ingest import PIPELINE, IngestStats, ingest
+from .lexicon import Lexicon
 from .retrieval import HybridRetriever, Passage
 from .store import ChunkStore, IndexInfo
 
@@ -140,6 +141,7 @@ class Assistant:
         self._lock = threading.RLock()
         self._model: ModelFiles | None = None
         self._store: ChunkStore | None = None
+        self._lexicon: Lexicon | None = None
         self._open: _Open | None = None
 
     # -- components --------------------------------------------------------------------------
@@ -156,6 +158,12 @@ class Assistant:
                 self.config.index_dir, self.config.collection, self.config.chroma_url
             )
         return self._store
+
+    @property
+    def lexicon(self) -> Lexicon:
+        if self._lexicon is None:
+            self._lexicon = Lexicon(Lexicon.file(self.config.index_dir, self.model.key))
+        return self._lexicon
 
     def _sentence_transformer(self) -> SentenceTransformerEmbedder:
         return sentence_transformer(self.model)
@@ -193,6 +201,7 @@ class Assistant:
                 self._sentence_transformer,
                 self._progress,
                 rebuild=rebuild,
+                lexicon=self.lexicon,
             )
             if stats.embedded or not self._onnx_file().exists():
                 self._ensure_onnx()
@@ -249,6 +258,7 @@ class Assistant:
                 retriever.vocabulary,
                 _cached_embed(embedder),
                 _span_vectors(store, retriever, texts, embedder),
+                lambda ws: self.lexicon.vectors(ws, embedder.embed_batch),
             )
             self._open = _Open(info, root, texts, retriever, context)
             return self._open

@@ -23,6 +23,7 @@ from .chunking import Chunk, TokenCounter, chunk_document
 from .cleaning import clean
 from .corpus import Document, Skipped
 from .embedding import Embedder, ModelFiles
+from .lexicon import Lexicon
 from .store import ChunkRecord, ChunkStore, IndexInfo
 
 # Bump when cleaning, sentence splitting or chunking changes what a chunk is.
@@ -66,6 +67,7 @@ class IngestStats:
     chunks_total: int = 0
     embedded: int = 0
     units_embedded: int = 0
+    words_embedded: int = 0
     kept: list[Kept] = field(default_factory=list)  # documents (re)indexed by this run
     rebuilt: bool = False
     seconds: float = 0.0
@@ -84,6 +86,7 @@ def ingest(
     embedder: Callable[[], Embedder],
     progress: Progress | None = None,
     rebuild: bool = False,
+    lexicon: Lexicon | None = None,
 ) -> IngestStats:
     t0 = time.perf_counter()
     say = progress or (lambda _msg: None)
@@ -167,6 +170,15 @@ def ingest(
         unit_ids = [uid for r in records for uid in r.unit_ids()]
         stats.embedded = len(records)
         stats.units_embedded = len(unit_ids)
+
+    if lexicon is not None:
+        # Word vectors for words not seen before (all of the corpus when there are none yet).
+        docs = corpus.documents if not len(lexicon) else todo
+        new_words = lexicon.missing(d.text for d in docs)
+        if new_words:
+            say(f"embedding {len(new_words)} new words")
+            lexicon.add(new_words, embedder().embed_documents(new_words, batch_size=256))
+            stats.words_embedded = len(new_words)
 
     if rebuild:
         stats.rebuilt = True

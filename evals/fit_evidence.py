@@ -24,7 +24,11 @@ sys.path.insert(0, str(ROOT))
 
 from assistant import offline as _offline  # noqa: E402,F401
 from assistant.answering.features import NAMES, candidates, features  # noqa: E402
-from assistant.answering.scorer import fit_logistic, gate_features  # noqa: E402
+from assistant.answering.scorer import (  # noqa: E402
+    fit_logistic,
+    fit_softmax_ranker,
+    gate_features,
+)
 from assistant.engine import Assistant  # noqa: E402
 from assistant.evalset import discover, load  # noqa: E402
 
@@ -57,24 +61,40 @@ def collect(index_root: Path) -> list[dict]:
     return rows
 
 
-def gate_rows(rows: list[dict], w: np.ndarray, b: float) -> tuple[np.ndarray, np.ndarray]:
-    """Per question: the gate's features of the ranker's top candidate, and whether that
-    candidate holds the answer."""
+def fit(rows: list[dict], l2: float) -> tuple[np.ndarray, np.ndarray, float]:
+    """The ranker (softmax over each question's candidates) and the gate (logistic on the best
+    candidate's score and margin, over every question)."""
+    w = fit_softmax_ranker([(r["x"], r["y"]) for r in rows if not r["case"].unanswerable])
+    gx, gy = gate_rows(rows, w)
+    g, gb = fit_logistic(gx, gy, l2=l2)
+    return w, g, gb
+
+
+def gate_rows(rows: list[dict], w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per question: (best score, margin), and whether the best candidate holds the answer."""
     gx, gy = [], []
     for r in rows:
-        if not len(r["x"]):
-            continue
-        p = 1 / (1 + np.exp(-(r["x"] @ w + b)))
-        i = int(np.argmax(p))
-        gx.append(gate_features(r["x"][i], p))
+        s = r["x"] @ w
+        i = int(np.argmax(s))
+        gx.append(gate_features(s))
         gy.append(float(r["y"][i]))
         r["top_right"] = bool(r["y"][i])
-    return np.vstack(gx), np.array(gy)
+    return np.array(gx), np.array(gy)
+
+
+def gate_probs(rows: list[dict], w: np.ndarray, g: np.ndarray, gb: float) -> np.ndarray:
+    gx, _ = gate_rows(rows, w)
+    return 1 / (1 + np.exp(-(gx @ g + gb)))
+
+
+def choose(rows: list[dict], probs: np.ndarray) -> tuple[float, float, dict]:
+    results = sweep(rows, probs)
+    return max(results, key=lambda t: (round(t[1], 6), -abs(t[0] - 0.5)))
 
 
 def sweep(rows: list[dict], gate_p: np.ndarray) -> list[tuple[float, float, dict]]:
     out = []
-    usable = [r for r in rows if len(r["x"])]
+    usable = rows
     for tau in np.round(np.arange(0.05, 0.96, 0.01), 2):
         per: dict[str, dict[str, int]] = {}
         for r, p in zip(usable, gate_p, strict=True):
@@ -100,37 +120,41 @@ def sweep(rows: list[dict], gate_p: np.ndarray) -> list[tuple[float, float, dict
     return out
 
 
+def cells(per: dict) -> str:
+    return "  ".join(
+        f"{k}: {c['correct']}/{c['ans']} ok {c['wrong']} wrong {c['abst']}/{c['un']} abst"
+        for k, c in sorted(per.items())
+    )
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--index", type=Path, default=ROOT / "index" / "evals")
     ap.add_argument("--dry-run", action="store_true")
     ap.add_argument("--l2", type=float, default=1.0)
     args = ap.parse_args()
-    rows = collect(args.index)
-    x = np.vstack([r["x"] for r in rows if len(r["x"])])
-    y = np.concatenate([r["y"] for r in rows if len(r["x"])])
-    w, b = fit_logistic(x, y, l2=args.l2)
-    print(f"{len(rows)} dev questions, {len(y)} candidates, {int(y.sum())} positive")
+    rows = [r for r in collect(args.index) if len(r["x"])]
+    w, g, gb = fit(rows, args.l2)
+    n_cands = sum(len(r["y"]) for r in rows)
+    print(f"{len(rows)} dev questions, {n_cands} candidates")
     for name, v in zip(NAMES, w, strict=True):
         print(f"  {name:<8} {v:+.3f}")
-    print(f"  bias     {b:+.3f}")
-    gx, gy = gate_rows(rows, w, b)
-    gw, gb = fit_logistic(gx, gy, l2=args.l2)
-    print(f"gate: {len(gy)} questions, {int(gy.sum())} with the answer in the top candidate")
-    for name, v in zip([*NAMES, "top_p", "margin"], gw, strict=True):
-        print(f"  {name:<8} {v:+.3f}")
-    print(f"  bias     {gb:+.3f}")
-    gate_p = 1 / (1 + np.exp(-(gx @ gw + gb)))
-    results = sweep(rows, gate_p)
-    best = max(results, key=lambda t: (round(t[1], 6), -abs(t[0] - 0.5)))
+    print(f"gate: top {g[0]:+.3f}, margin {g[1]:+.3f}, bias {gb:+.3f}")
+    results = sweep(rows, gate_probs(rows, w, g, gb))
+    best = choose(rows, gate_probs(rows, w, g, gb))
     for tau, obj, per in [*results[::5], best]:
-        cells = "  ".join(
-            f"{k}: {c['correct']}/{c['ans']} ok {c['wrong']} wrong {c['abst']}/{c['un']} abst"
-            for k, c in sorted(per.items())
-        )
-        print(f"tau {tau:.2f} objective {obj:.3f}  {cells}")
+        print(f"tau {tau:.2f} objective {obj:.3f}  {cells(per)}")
     tau = best[0]
     print(f"chosen threshold {tau:.2f}")
+    # How well the method carries to a corpus it never saw: fit on two dev corpora, measure
+    # on the third (leave one corpus out).
+    for held in sorted({r["corpus"] for r in rows}):
+        train = [r for r in rows if r["corpus"] != held]
+        test = [r for r in rows if r["corpus"] == held]
+        w2, g2, gb2 = fit(train, args.l2)
+        tau2 = choose(train, gate_probs(train, w2, g2, gb2))[0]
+        per = sweep(test, gate_probs(test, w2, g2, gb2))
+        print(f"leave {held} out: {cells(next(p for t, _o, p in per if abs(t - tau2) < 1e-9))}")
     corpora = sorted({r["corpus"] for r in rows})
     text = f'''"""Fitted evidence weights. Generated by evals/fit_evidence.py; do not edit by hand."""
 
@@ -139,13 +163,14 @@ from .scorer import EvidenceWeights
 FITTED = EvidenceWeights(
     features={tuple(NAMES)!r},
     weights=({", ".join(f"{v:.4f}" for v in w)},),
-    bias={b:.4f},
-    threshold={tau:.2f},
-    gate_weights=({", ".join(f"{v:.4f}" for v in gw)},),
+    gate_top={g[0]:.4f},
+    gate_margin={g[1]:.4f},
     gate_bias={gb:.4f},
+    threshold={tau:.2f},
     fitted_on=(
-        "dev splits of {", ".join(corpora)}: {len(rows)} questions, {len(y)} candidates; "
-        "L2 {args.l2}; threshold by sweep (correct + abstained - {WRONG_COST:g} x wrong)"
+        "dev splits of {", ".join(corpora)}: {len(rows)} questions, {n_cands} candidates; "
+        "softmax ranker, logistic gate (L2 {args.l2}); threshold by sweep "
+        "(correct + abstained - {WRONG_COST:g} x wrong)"
     ),
 )
 '''

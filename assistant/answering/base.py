@@ -30,6 +30,8 @@ class AnswerContext:
     embed: Callable[[Sequence[str]], Vectors]
     # vectors of document spans (sentences), from the index where stored, else embedded
     span_vectors: Callable[[Sequence[Span]], dict[Span, Vectors]]
+    # one row per word (lower-cased), each word embedded alone (see assistant.lexicon)
+    word_vectors: Callable[[Sequence[str]], Vectors]
 
 
 class Answerer(ABC):

@@ -13,8 +13,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import numpy as np
-
 from .. import terms
 from ..answer import Answer, Citation
 from ..retrieval import Passage
@@ -32,7 +30,8 @@ _CLAUSE = re.compile(r"(?<=[;:,])\s+|\s+(?=[-–—]\s)")
 @dataclass(frozen=True)
 class Scored:
     candidate: Candidate
-    p: float
+    score: float  # the ranker's
+    p: float  # the gate's probability that it should be quoted, as if it were the best
 
 
 @dataclass(frozen=True)
@@ -45,11 +44,20 @@ class Quote:
 
 
 def quote_of(c: Candidate, p: float) -> Quote:
-    first, last = c.units[0], c.units[-1]
+    """The candidate as one verbatim span (adjacent units), or its last unit (heading pairs:
+    see :func:`quotes_of`)."""
+    first, last = (c.units[0] if c.adjacent else c.units[-1]), c.units[-1]
     psg = first.passage
     return Quote(
         c.source, first.start, last.end, psg.text[first.start - psg.start : last.end - psg.start], p
     )
+
+
+def quotes_of(c: Candidate, p: float) -> list[Quote]:
+    """The candidate's verbatim spans: one, or the heading and the unit under it."""
+    if c.adjacent:
+        return [quote_of(c, p)]
+    return [quote_of(Candidate((u,)), p) for u in c.units]
 
 
 def trim(quote: Quote, q: Question, limit: int = MAX_WORDS) -> Quote:
@@ -67,7 +75,8 @@ def trim(quote: Quote, q: Question, limit: int = MAX_WORDS) -> Quote:
             if len(text.split()) > limit:
                 break
             have = set(terms.stems(text))
-            score = len(want & have) + (1.5 if q.expects and q.type_spans(text) else 0.0)
+            # the asked-for kind of answer (a date, a number) weighs more than any term
+            score = len(want & have) + (len(want) + 1.0 if q.expects and q.type_spans(text) else 0)
             score += 0.001 * len(text)  # prefer the longer window on a tie
             if best is None or score > best[0]:
                 best = (score, s, e)
@@ -97,11 +106,13 @@ class ExtractiveAnswerer(Answerer):
         if not cands:
             return [], 0.0
         _q, x = features(question, cands, ctx)
+        scores = self.scorer.scores(x)
         probs = self.scorer.probabilities(x)
-        gate = self.scorer.gate(x[int(np.argmax(probs))], probs)
-        out = [Scored(c, float(p)) for c, p in zip(cands, probs, strict=True)]
-        out.sort(key=lambda s: (-s.p, s.candidate.passage.rank, s.candidate.units[0].start))
-        return out, gate
+        out = [
+            Scored(c, float(sc), float(p)) for c, sc, p in zip(cands, scores, probs, strict=True)
+        ]
+        out.sort(key=lambda s: (-s.score, s.candidate.passage.rank, s.candidate.units[0].start))
+        return out, out[0].p
 
     def answers(
         self, question: str, quotes: list[Quote], ctx: AnswerContext, bar: float | None = None
@@ -123,8 +134,8 @@ class ExtractiveAnswerer(Answerer):
             return abstain()
         q = Question.parse(question)
         best = ranked[0]
-        chosen = [trim(quote_of(best.candidate, best.p), q, self.max_words)]
-        words = len(chosen[0].text.split())
+        chosen = [trim(x, q, self.max_words) for x in quotes_of(best.candidate, best.p)]
+        words = sum(len(x.text.split()) for x in chosen)
         for s in ranked[1:]:
             if len(chosen) >= MAX_QUOTES or s.p < max(
                 self.scorer.threshold, SECOND_QUOTE_RATIO * best.p

@@ -132,10 +132,8 @@ class LLMAnswerer(Answerer):
         rest = [text[s:e] for s, e in split_spans(text)[checked:]]
         if rest and not (_DECLINE.search(" ".join(rest)) and not kept):
             check(rest)
-        # The kept spans must also bear on the question (the ranker, at the support bar: each
-        # sentence already passed verification against its span).
-        bar = self.extractive.scorer.params.support_threshold
-        if kept and not self.extractive.answers(question, [v.span for v in kept], ctx, bar):
+        # The kept spans must also answer the question, by the same scorer and threshold.
+        if kept and not self.extractive.answers(question, [v.span for v in kept], ctx):
             dropped += len(kept)
             kept = []
         if not kept:

@@ -36,14 +36,14 @@ _EXPECTS = [
     (
         "date",
         re.compile(
-            r"^\s*(when|since when|until when|by when)\b|\b(in|on|by)? ?(what|which) (year|date|"
-            r"month|day)\b|\bwhat (time|day)\b|\bhow long ago\b",
+            r"^\s*(when|since when|until when|by when)\b|\b(what|which)(?:'s| is| was| are)?"
+            r"(?: the)?(?: \w+){0,2} (year|date|month|day)\b|\bhow long ago\b",
             re.I,
         ),
     ),
     (
         "version",
-        re.compile(r"\b(what|which|in which|in what|from which) (version|release)\b", re.I),
+        re.compile(r"\b(what|which)(?: \S+){0,2} (version|release)\b", re.I),
     ),
     (
         "number",

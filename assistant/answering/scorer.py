@@ -1,13 +1,14 @@
-"""The evidence scorer: a logistic model over :mod:`.features`, fitted on the dev splits.
+"""The evidence scorer: a linear ranker over :mod:`.features` and a gate, fitted on dev splits.
 
-Two stages. The *ranker*, ``p = sigmoid(bias + weights · features)``, is the probability that a
-candidate quote answers the question; the best candidate is the one to quote. The *gate* decides
-whether to quote it at all: a second logistic model over that candidate's features plus the
-ranker's top probability and its margin over the runner-up, fitted on whole questions (1 when the
-top candidate holds the answer, 0 when it does not or the question is unanswerable); the answerer
-answers when the gate reaches ``threshold`` and abstains otherwise. The numbers live in one frozen :class:`EvidenceWeights` object in :mod:`.fitted`,
-written by ``evals/fit_evidence.py`` from the dev split of every eval corpus (never a test split).
-It does not choose quotes (see :mod:`.extractive`).
+Two stages. The *ranker* gives each candidate quote a score ``s = weights · features``, fitted as
+a softmax over each question's candidates (the quote that holds the answer should win); the best
+candidate is the one to quote. The *gate* decides whether to quote it at all:
+``p = sigmoid(gate_top · s_best + gate_margin · (s_best - s_second) + gate_bias)``, fitted on
+whole questions (1 when the best candidate holds the answer, 0 when it does not or the question
+is unanswerable). The answerer answers when ``p`` reaches ``threshold``, else abstains. The
+same ``p``, computed for any candidate as if it were the best, rates a span's support for a
+generated sentence. The numbers live in one frozen :class:`EvidenceWeights` in :mod:`.fitted`,
+written by ``evals/fit_evidence.py`` from the dev splits only. It does not choose quotes.
 """
 
 from __future__ import annotations
@@ -22,21 +23,16 @@ from .features import NAMES
 @dataclass(frozen=True)
 class EvidenceWeights:
     features: tuple[str, ...]  # the feature names, in the order of ``weights``
-    weights: tuple[float, ...]
-    bias: float
+    weights: tuple[float, ...]  # the ranker
+    gate_top: float
+    gate_margin: float
+    gate_bias: float
     threshold: float  # answer when the gate's probability reaches this
-    gate_weights: tuple[float, ...] = ()  # features, then ranker top p, then its margin
-    gate_bias: float = 0.0
-    # A generated sentence (a claim, not a question) is supported by a span whose ranker
-    # probability reaches this. Set by hand, not fitted: no dev data of generated claims yet.
-    support_threshold: float = 0.3
     fitted_on: str = ""  # which splits, how many questions and candidates
 
     def __post_init__(self) -> None:
         if len(self.features) != len(self.weights):
             raise ValueError("one weight per feature")
-        if self.gate_weights and len(self.gate_weights) != len(self.features) + 2:
-            raise ValueError("one gate weight per feature, plus two")
 
 
 class EvidenceScorer:
@@ -52,33 +48,35 @@ class EvidenceScorer:
             )
         self.params = weights
         self._w = np.asarray(weights.weights, dtype=np.float64)
-        self._g = np.asarray(weights.gate_weights, dtype=np.float64)
 
     @property
     def threshold(self) -> float:
         return self.params.threshold
 
-    def gate(self, x_top: np.ndarray, probs: np.ndarray) -> float:
-        """Probability that the top candidate (features ``x_top``) should be quoted, given the
-        ranker's probabilities of all candidates."""
-        if not len(probs):
-            return 0.0
-        if not len(self._g):  # no gate fitted: the ranker's own top probability
-            return float(probs.max())
-        z = float(gate_features(x_top, probs) @ self._g + self.params.gate_bias)
-        return 1.0 / (1.0 + float(np.exp(-z)))
+    def scores(self, x: np.ndarray) -> np.ndarray:
+        """The ranker's score of each candidate (rows of ``x``)."""
+        return x @ self._w if x.size else np.zeros(len(x))
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
-        if x.size == 0:
-            return np.zeros(len(x))
-        z = x @ self._w + self.params.bias
+        """For each candidate, the gate's probability that it should be quoted, as if it were
+        the best: its score and its margin over the best other candidate."""
+        s = self.scores(x)
+        if not len(s):
+            return s
+        order = np.argsort(-s)
+        best, second = s[order[0]], (s[order[1]] if len(s) > 1 else s[order[0]] - MARGIN_ALONE)
+        other = np.where(np.arange(len(s)) == order[0], second, best)
+        z = self.params.gate_top * s + self.params.gate_margin * (s - other) + self.params.gate_bias
         return 1.0 / (1.0 + np.exp(-z))
 
 
-def gate_features(x_top: np.ndarray, probs: np.ndarray) -> np.ndarray:
-    top = np.sort(probs)[::-1]
-    runner_up = top[1] if len(top) > 1 else 0.0
-    return np.concatenate([x_top, [top[0], top[0] - runner_up]])
+MARGIN_ALONE = 5.0  # the margin of a lone candidate (no runner-up)
+
+
+def gate_features(scores: np.ndarray) -> tuple[float, float]:
+    """(best score, its margin over the runner-up) for one question's candidates."""
+    top = np.sort(scores)[::-1]
+    return float(top[0]), float(top[0] - top[1]) if len(top) > 1 else MARGIN_ALONE
 
 
 def fit_logistic(
@@ -99,3 +97,26 @@ def fit_logistic(
         if np.abs(step).max() < 1e-8:
             break
     return w[:-1], float(w[-1])
+
+
+def fit_softmax_ranker(
+    groups: list[tuple[np.ndarray, np.ndarray]], l2: float = 0.01, steps: int = 1500
+) -> np.ndarray:
+    """Ranker weights maximising, over questions, the softmax probability of the candidates
+    that hold the answer (``groups``: one (features, labels) pair per answerable question).
+    Adam on the mean negative log-likelihood, with L2."""
+    groups = [(x, y) for x, y in groups if len(x) and y.any()]
+    d = groups[0][0].shape[1]
+    w, m, v = np.zeros(d), np.zeros(d), np.zeros(d)
+    for t in range(1, steps + 1):
+        g = l2 * w
+        for x, y in groups:
+            z = x @ w
+            p = np.exp(z - z.max())
+            p /= p.sum()
+            q = p * (y > 0)
+            g += x.T @ (p - q / q.sum()) / len(groups)
+        m = 0.9 * m + 0.1 * g
+        v = 0.999 * v + 0.001 * g * g
+        w -= 0.05 * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
+    return w
