@@ -13,6 +13,7 @@ folder only; nothing is downloaded.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import os
 import threading
@@ -115,6 +116,33 @@ class Embedder(ABC):
             if progress:
                 progress(min(at + batch_size, len(texts)), len(texts))
         return out
+
+
+class CachingEmbedder(Embedder):
+    """Another embedder with a small cache of recent texts (the retriever and the answerer
+    embed the same question; words recur across questions). Thread-safe."""
+
+    def __init__(self, inner: Embedder, size: int = 1024):
+        self.inner = inner
+        self.dim = inner.dim
+        self._size = size
+        self._cache: dict[str, Vectors] = {}
+        self._lock = threading.Lock()
+
+    def embed_batch(self, texts: Sequence[str]) -> Vectors:
+        with self._lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if missing:
+            vecs = self.inner.embed_batch(missing)
+            with self._lock:
+                if len(self._cache) + len(missing) > self._size:
+                    self._cache.clear()
+                self._cache.update(zip(missing, vecs, strict=True))
+        with self._lock:
+            got = [self._cache.get(t) for t in texts]
+        if any(v is None for v in got):  # evicted by another thread meanwhile
+            return self.inner.embed_batch(texts)
+        return np.stack([v for v in got if v is not None]).astype(np.float32)
 
 
 class SentenceTransformerEmbedder(Embedder):
@@ -254,19 +282,30 @@ def export_onnx(model: ModelFiles, reference: SentenceTransformerEmbedder, targe
             )
             return out.last_hidden_state
 
+    class _EncoderNoTypes(torch.nn.Module):  # MPNet and others take no token_type_ids
+        def __init__(self, inner: Any):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids: Any, attention_mask: Any) -> Any:
+            return self.inner(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(f".tmp{os.getpid()}")
     inner: Any = reference.model[0].auto_model  # the loaded transformer: no second copy
     inner.eval()
     dummy = torch.ones((1, 8), dtype=torch.long)
-    names = ["input_ids", "attention_mask", "token_type_ids"]
+    typed = "token_type_ids" in inspect.signature(inner.forward).parameters
+    names = ["input_ids", "attention_mask", "token_type_ids"][: 3 if typed else 2]
+    encoder = _Encoder(inner) if typed else _EncoderNoTypes(inner)
+    args = (dummy, dummy, torch.zeros_like(dummy)) if typed else (dummy, dummy)
     axes = {n: {0: "batch", 1: "seq"} for n in [*names, "last_hidden_state"]}
     try:
         with torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # tracer warnings about this fixed graph are expected
             torch.onnx.export(
-                _Encoder(inner),
-                (dummy, dummy, torch.zeros_like(dummy)),
+                encoder,
+                args,
                 str(tmp),
                 input_names=names,
                 output_names=["last_hidden_state"],

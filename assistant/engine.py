@@ -15,14 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from . import corpus as corpus_mod
 from .answer import Answer
 from .answering import AnswerContext, Answerer, ExtractiveAnswerer
 from .answering.base import Span, Vectors
 from .config import Config
 from .embedding import (
+    CachingEmbedder,
     Embedder,
     ModelFiles,
     SentenceTransformerEmbedder,
@@ -78,25 +77,6 @@ def make_answerer(cfg: Config) -> Answerer:
 
 
 _LOCAL_SERVERS: list[object] = []
-
-
-def _cached_embed(embedder: Embedder) -> Callable[[Sequence[str]], Vectors]:
-    """The query encoder with a small cache (the answerer and the retriever embed the same
-    question)."""
-    cache: dict[str, Vectors] = {}
-    lock = threading.Lock()
-
-    def embed(texts: Sequence[str]) -> Vectors:
-        missing = [t for t in dict.fromkeys(texts) if t not in cache]
-        if missing:
-            vecs = embedder.embed_batch(missing)
-            with lock:
-                if len(cache) > 256:
-                    cache.clear()
-                cache.update(zip(missing, vecs, strict=True))
-        return np.stack([cache[t] for t in texts])
-
-    return embed
 
 
 def _span_vectors(
@@ -251,12 +231,12 @@ class Assistant:
                     f"the corpus in {root} changed since the index was built "
                     f"({'; '.join(p for p in parts if p)}); run `assistant ingest` to update the index"
                 )
-            embedder = self.query_embedder()
+            embedder = CachingEmbedder(self.query_embedder())
             retriever = HybridRetriever(records, texts, store, embedder, titles)
             context = AnswerContext(
                 titles,
                 retriever.vocabulary,
-                _cached_embed(embedder),
+                embedder.embed_batch,
                 _span_vectors(store, retriever, texts, embedder),
                 lambda ws: self.lexicon.vectors(ws, embedder.embed_batch),
             )

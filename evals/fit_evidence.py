@@ -14,7 +14,9 @@ threshold is then swept on the same dev questions, maximising, averaged over cor
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -25,23 +27,33 @@ sys.path.insert(0, str(ROOT))
 from assistant import offline as _offline  # noqa: E402,F401
 from assistant.answering.features import NAMES, candidates, features  # noqa: E402
 from assistant.answering.scorer import (  # noqa: E402
+    EvidenceWeights,
     fit_logistic,
     fit_softmax_ranker,
-    gate_features,
 )
 from assistant.engine import Assistant  # noqa: E402
 from assistant.evalset import discover, load  # noqa: E402
+from assistant.terms import QUESTION_WORDS  # noqa: E402
 
 WRONG_COST = 2.0
 
 
-def collect(index_root: Path) -> list[dict]:
+def as_claim(question: str, answer: str) -> str:
+    """A declarative stand-in for a generated sentence: the question's words without its
+    question words, then the answer ("When was R1 released?" -> "R1 released January 20")."""
+    kept = [w for w in question.rstrip("?").split() if w.lower() not in QUESTION_WORDS]
+    return " ".join([*kept, answer]) + "."
+
+
+def collect(index_root: Path, make: Callable[[Path, Path], Assistant] | None = None) -> list[dict]:
+    """Feature rows of every dev question (``make(index_dir, corpus)`` opens an Assistant)."""
+    make = make or (lambda index, corpus: Assistant(index_dir=index, corpus_dir=corpus))
     rows = []
     for path in discover(ROOT / "evals"):
         es = load(path)
         if es.split != "dev":
             continue
-        a = Assistant(index_dir=index_root / es.name, corpus_dir=es.corpus)
+        a = make(index_root / es.name, es.corpus)
         a.ingest()
         ctx = a.answer_context()
         for case in es.cases:
@@ -56,14 +68,19 @@ def collect(index_root: Path) -> list[dict]:
                     for c in cands
                 ]
             )
-            rows.append({"corpus": es.name, "case": case, "x": x, "y": y})
+            claim = None
+            if not case.unanswerable and y.any() and case.answers:
+                # A dev "claim": the question with its answer, as a generated sentence might
+                # put it; it should be supported by a span holding the answer, not by others.
+                _c, claim = features(as_claim(case.question, case.answers[0]), cands, ctx)
+            rows.append({"corpus": es.name, "case": case, "x": x, "y": y, "claim": claim})
         print(f"{es.label}: {len(es.cases)} questions", file=sys.stderr)
     return rows
 
 
 def fit(rows: list[dict], l2: float) -> tuple[np.ndarray, np.ndarray, float]:
     """The ranker (softmax over each question's candidates) and the gate (logistic on the best
-    candidate's score and margin, over every question)."""
+    candidate's score, over every question)."""
     w = fit_softmax_ranker([(r["x"], r["y"]) for r in rows if not r["case"].unanswerable])
     gx, gy = gate_rows(rows, w)
     g, gb = fit_logistic(gx, gy, l2=l2)
@@ -71,12 +88,12 @@ def fit(rows: list[dict], l2: float) -> tuple[np.ndarray, np.ndarray, float]:
 
 
 def gate_rows(rows: list[dict], w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per question: (best score, margin), and whether the best candidate holds the answer."""
+    """Per question: the best score, and whether the best candidate holds the answer."""
     gx, gy = [], []
     for r in rows:
         s = r["x"] @ w
         i = int(np.argmax(s))
-        gx.append(gate_features(s))
+        gx.append([s[i]])
         gy.append(float(r["y"][i]))
         r["top_right"] = bool(r["y"][i])
     return np.array(gx), np.array(gy)
@@ -120,6 +137,59 @@ def sweep(rows: list[dict], gate_p: np.ndarray) -> list[tuple[float, float, dict
     return out
 
 
+def fit_support(rows: list[dict], w: np.ndarray, scale: float, bias: float) -> float:
+    """The support bar for generated sentences: on each dev claim, the best span that holds the
+    answer should pass and the best one that does not should fail; the bar with the highest
+    balanced accuracy wins."""
+    good, bad = [], []
+    for r in rows:
+        if r["claim"] is None:
+            continue
+        p = 1 / (1 + np.exp(-(scale * (r["claim"] @ w) + bias)))
+        good.append(p[r["y"] > 0].max())
+        if (r["y"] == 0).any():
+            bad.append(p[r["y"] == 0].max())
+    g, b = np.array(good), np.array(bad)
+    bars = np.round(np.arange(0.05, 0.96, 0.01), 2)
+    acc = [((g >= t).mean() + (b < t).mean()) / 2 for t in bars]
+    i = int(np.argmax(acc))
+    print(
+        f"support bar {bars[i]:.2f}: {(g >= bars[i]).mean():.0%} of {len(g)} supported claims "
+        f"pass, {(b < bars[i]).mean():.0%} of {len(b)} unsupporting spans fail"
+    )
+    return float(bars[i])
+
+
+def fit_weights(rows: list[dict], l2: float = 1.0, verbose: bool = False) -> EvidenceWeights:
+    """Ranker, gate, threshold and support bar from dev rows, as one frozen object."""
+    w, g, gb = fit(rows, l2)
+    results = sweep(rows, gate_probs(rows, w, g, gb))
+    tau, _objective, _per = choose(rows, gate_probs(rows, w, g, gb))
+    if verbose:
+        print(f"{len(rows)} dev questions, {sum(len(r['y']) for r in rows)} candidates")
+        for name, v in zip(NAMES, w, strict=True):
+            print(f"  {name:<8} {v:+.3f}")
+        print(f"gate: scale {g[0]:+.3f}, bias {gb:+.3f}")
+        for t, obj, per in results[::5]:
+            print(f"tau {t:.2f} objective {obj:.3f}  {cells(per)}")
+        print(f"chosen threshold {tau:.2f}")
+    support = fit_support(rows, w, g[0], gb)
+    corpora = ", ".join(sorted({r["corpus"] for r in rows}))
+    return EvidenceWeights(
+        features=tuple(NAMES),
+        weights=tuple(round(float(v), 4) for v in w),
+        gate_scale=round(float(g[0]), 4),
+        gate_bias=round(gb, 4),
+        threshold=round(tau, 2),
+        support_threshold=round(support, 2),
+        fitted_on=(
+            f"dev splits of {corpora}: {len(rows)} questions, "
+            f"{sum(len(r['y']) for r in rows)} candidates; softmax ranker, logistic gate "
+            f"(L2 {l2}); threshold by sweep (correct + abstained - {WRONG_COST:g} x wrong)"
+        ),
+    )
+
+
 def cells(per: dict) -> str:
     return "  ".join(
         f"{k}: {c['correct']}/{c['ans']} ok {c['wrong']} wrong {c['abst']}/{c['un']} abst"
@@ -134,18 +204,7 @@ def main() -> int:
     ap.add_argument("--l2", type=float, default=1.0)
     args = ap.parse_args()
     rows = [r for r in collect(args.index) if len(r["x"])]
-    w, g, gb = fit(rows, args.l2)
-    n_cands = sum(len(r["y"]) for r in rows)
-    print(f"{len(rows)} dev questions, {n_cands} candidates")
-    for name, v in zip(NAMES, w, strict=True):
-        print(f"  {name:<8} {v:+.3f}")
-    print(f"gate: top {g[0]:+.3f}, margin {g[1]:+.3f}, bias {gb:+.3f}")
-    results = sweep(rows, gate_probs(rows, w, g, gb))
-    best = choose(rows, gate_probs(rows, w, g, gb))
-    for tau, obj, per in [*results[::5], best]:
-        print(f"tau {tau:.2f} objective {obj:.3f}  {cells(per)}")
-    tau = best[0]
-    print(f"chosen threshold {tau:.2f}")
+    weights = fit_weights(rows, args.l2, verbose=True)
     # How well the method carries to a corpus it never saw: fit on two dev corpora, measure
     # on the third (leave one corpus out).
     for held in sorted({r["corpus"] for r in rows}):
@@ -155,28 +214,16 @@ def main() -> int:
         tau2 = choose(train, gate_probs(train, w2, g2, gb2))[0]
         per = sweep(test, gate_probs(test, w2, g2, gb2))
         print(f"leave {held} out: {cells(next(p for t, _o, p in per if abs(t - tau2) < 1e-9))}")
-    corpora = sorted({r["corpus"] for r in rows})
     text = f'''"""Fitted evidence weights. Generated by evals/fit_evidence.py; do not edit by hand."""
 
 from .scorer import EvidenceWeights
 
-FITTED = EvidenceWeights(
-    features={tuple(NAMES)!r},
-    weights=({", ".join(f"{v:.4f}" for v in w)},),
-    gate_top={g[0]:.4f},
-    gate_margin={g[1]:.4f},
-    gate_bias={gb:.4f},
-    threshold={tau:.2f},
-    fitted_on=(
-        "dev splits of {", ".join(corpora)}: {len(rows)} questions, {n_cands} candidates; "
-        "softmax ranker, logistic gate (L2 {args.l2}); threshold by sweep "
-        "(correct + abstained - {WRONG_COST:g} x wrong)"
-    ),
-)
+FITTED = {weights!r}
 '''
     if not args.dry_run:
         target = ROOT / "assistant" / "answering" / "fitted.py"
         target.write_text(text, encoding="utf-8")
+        subprocess.run([sys.executable, "-m", "ruff", "format", "-q", str(target)], check=False)
         print(f"wrote {target}")
     return 0
 

@@ -66,7 +66,7 @@ def test_ingest_and_ask_through_a_chroma_server(
     stats = a.ingest()
     assert stats.embedded == stats.chunks_total > 90
     assert a.store.location == chroma_url
-    ans = a.ask("When was DeepSeek R1 released?")
+    ans = a.ask("When did DeepSeek launch R1?")
     assert "January 20, 2025" in ans.text
     assert ans.citations[0].source == R1_SOURCE
     again = make_assistant(corpus_copy, chroma_url=chroma_url, collection=a.config.collection)
@@ -80,4 +80,4 @@ def test_an_unreachable_server_is_a_clear_error(
     with pytest.raises(
         DependencyError, match=r"cannot reach the Chroma server at http://127\.0\.0\.1:.*chroma run"
     ):
-        a.ask("When was DeepSeek R1 released?")
+        a.ask("When did DeepSeek launch R1?")

@@ -50,9 +50,9 @@ def test_every_corpus_has_a_dev_and_a_test_split() -> None:
 # `assistant eval --split test`: (answerable correct, unanswerable abstained, wrong, verbatim).
 # A change that moves them must update them here and say why in its commit.
 PINNED = {
-    "seed": (13, 22, 1, 91),
-    "licenses": (17, 16, 2, 63),
-    "software": (29, 12, 11, 72),
+    "seed": (8, 22, 5, 91),
+    "licenses": (8, 15, 1, 63),
+    "software": (12, 16, 3, 72),
 }
 
 
@@ -197,7 +197,7 @@ cases:
     answers: ["1932"]
     support: [a.txt]
   - id: no-length
-    question: How long is the harbour bridge?
+    question: Who designed the harbour bridge?
     unanswerable: true
 """,
     )

@@ -22,7 +22,7 @@ index, corpus, out, log = sys.argv[1:5]
 guard.install(log, loopback=False)
 from assistant.cli import main
 codes = [main(["--index", index, "ingest", corpus]),
-         main(["--index", index, "ask", "--json", "When was DeepSeek R1 released?"])]
+         main(["--index", index, "ask", "--json", "When did DeepSeek launch R1?"])]
 json.dump({"codes": codes}, open(out, "w"))
 """
 

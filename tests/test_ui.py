@@ -103,7 +103,7 @@ def test_browser_answer_citation_abstention_feedback(
         expect(page.locator("#status")).to_contain_text("5 documents", timeout=20_000)
         expect(page.locator("#status")).to_contain_text("all-MiniLM-L6-v2")
 
-        page.locator("#question textarea").fill("When was DeepSeek R1 released?")
+        page.locator("#question textarea").fill("When did DeepSeek launch R1?")
         page.locator("#ask").click()
         cite = page.locator("#chat a.cite").first
         cite.wait_for(timeout=20_000)
@@ -155,7 +155,7 @@ def test_browser_answer_citation_abstention_feedback(
     assert "Liang Wenfeng" in after_error["answer"]
     record = json.loads(lines[0])
     assert record["rating"] == "up"
-    assert record["question"] == "When was DeepSeek R1 released?"
+    assert record["question"] == "When did DeepSeek launch R1?"
     assert "January 20, 2025" in record["answer"]
     assert record["citations"][0]["source"] == R1_SOURCE
 
@@ -164,7 +164,7 @@ def test_gradio_client_calls_the_api(server: dict[str, object]) -> None:
     from gradio_client import Client
 
     client = Client(str(server["url"]), verbose=False)
-    data = client.predict("When was DeepSeek R1 released?", api_name="/ask")
+    data = client.predict("When did DeepSeek launch R1?", api_name="/ask")
     assert set(data) == {"text", "abstained", "citations"}
     assert "January 20, 2025" in data["text"] and data["citations"][0]["source"] == R1_SOURCE
     assert client.predict("What is the capital of France?", api_name="/ask")["abstained"] is True

@@ -17,6 +17,7 @@ row, as stored at ingest) or two adjacent ones. Its features, all in [0, 1] or [
 ``untyped``    it asks for one and the candidate has none
 ``near``       how close that typed value sits to the question's terms (1 = adjacent)
 ``rank``       1 / the passage's retrieval rank
+``dense``      cosine of question and the whole passage (with its title and headings), 0 if unknown
 ``pair``       the candidate is two units
 ``short``      the candidate has fewer than five words
 
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -50,6 +52,7 @@ NAMES = (
     "untyped",
     "near",
     "rank",
+    "dense",
     "pair",
     "short",
 )
@@ -116,6 +119,7 @@ def candidates(passages: list[Passage]) -> list[Candidate]:
 _PARTS = re.compile(r"[^\W\d_]+|\d+")
 
 
+@lru_cache(maxsize=32768)  # unit texts recur across questions
 def _stems(text: str) -> frozenset[str]:
     """Stems, acronyms of capitalised runs, and the letter and digit parts of mixed tokens
     ("GPLv3" -> "gpl", "3"; "2.0" -> "2", "0"), so a name written one way finds another."""
@@ -153,7 +157,7 @@ def _soft_coverage(
     qwords = {w: terms.stem(w) for w in lexicon.words(q.text) if terms.stem(w) in pred}
     if not qwords:
         return [1.0] * len(cands)
-    cand_words = [lexicon.words(c.text) for c in cands]
+    cand_words = [[w for u in c.units for w in _words(u.text)] for c in cands]
     vocab = list(dict.fromkeys(w for ws in cand_words for w in ws))
     if not vocab:
         return [0.0] * len(cands)
@@ -173,6 +177,11 @@ def _soft_coverage(
         best = np.where([s in own for s in stems], 1.0, best)
         out.append(float(best @ weights / weights.sum()))
     return out
+
+
+@lru_cache(maxsize=32768)
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(lexicon.words(text))
 
 
 def _near(q: Question, text: str) -> float:
@@ -211,7 +220,7 @@ def features(
     for row, c in enumerate(cands):
         v = np.sum([vecs[(u.source, u.start, u.end)] for u in c.units], axis=0)
         sim = float(v @ qv / (np.linalg.norm(v) or 1.0))
-        own = _stems(c.text)
+        own = frozenset().union(*(_stems(u.text) for u in c.units))
         key = (c.source, c.passage.headings)
         if key not in context:
             context[key] = _stems(" ".join([ctx.titles.get(c.source, ""), *c.passage.headings]))
@@ -239,6 +248,7 @@ def features(
             float(bool(q.expects) and not typed),
             _near(q, c.text) if typed else 0.0,
             1.0 / max(1, c.passage.rank),
+            c.passage.dense or 0.0,
             float(len(c.units) > 1),
             float(c.words < 5),
         )

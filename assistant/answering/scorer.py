@@ -3,11 +3,13 @@
 Two stages. The *ranker* gives each candidate quote a score ``s = weights · features``, fitted as
 a softmax over each question's candidates (the quote that holds the answer should win); the best
 candidate is the one to quote. The *gate* decides whether to quote it at all:
-``p = sigmoid(gate_top · s_best + gate_margin · (s_best - s_second) + gate_bias)``, fitted on
-whole questions (1 when the best candidate holds the answer, 0 when it does not or the question
-is unanswerable). The answerer answers when ``p`` reaches ``threshold``, else abstains. The
-same ``p``, computed for any candidate as if it were the best, rates a span's support for a
-generated sentence. The numbers live in one frozen :class:`EvidenceWeights` in :mod:`.fitted`,
+``p = sigmoid(gate_scale · s_best + gate_bias)``, fitted on whole questions (1 when the best
+candidate holds the answer, 0 when it does not or the question is unanswerable). The answerer
+answers when ``p`` reaches ``threshold``, else abstains. The same ``p`` of a span, with a
+generated sentence in place of the question, rates the span's support for that sentence against
+``support_threshold`` (a claim carries no question form, so its scores run lower). (A margin over the runner-up, a z-score and the top
+candidate's own features were tried as gate inputs too; none did better when the fit was
+measured on a corpus it had not seen, so the gate stays one feature.) The numbers live in one frozen :class:`EvidenceWeights` in :mod:`.fitted`,
 written by ``evals/fit_evidence.py`` from the dev splits only. It does not choose quotes.
 """
 
@@ -24,10 +26,12 @@ from .features import NAMES
 class EvidenceWeights:
     features: tuple[str, ...]  # the feature names, in the order of ``weights``
     weights: tuple[float, ...]  # the ranker
-    gate_top: float
-    gate_margin: float
+    gate_scale: float
     gate_bias: float
     threshold: float  # answer when the gate's probability reaches this
+    # a generated sentence is supported by a span whose probability (the sentence read as the
+    # claim to find) reaches this; swept on dev claims (see evals/fit_evidence.py)
+    support_threshold: float = 0.5
     fitted_on: str = ""  # which splits, how many questions and candidates
 
     def __post_init__(self) -> None:
@@ -58,25 +62,9 @@ class EvidenceScorer:
         return x @ self._w if x.size else np.zeros(len(x))
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
-        """For each candidate, the gate's probability that it should be quoted, as if it were
-        the best: its score and its margin over the best other candidate."""
-        s = self.scores(x)
-        if not len(s):
-            return s
-        order = np.argsort(-s)
-        best, second = s[order[0]], (s[order[1]] if len(s) > 1 else s[order[0]] - MARGIN_ALONE)
-        other = np.where(np.arange(len(s)) == order[0], second, best)
-        z = self.params.gate_top * s + self.params.gate_margin * (s - other) + self.params.gate_bias
+        """For each candidate, the gate's probability that it should be quoted."""
+        z = self.params.gate_scale * self.scores(x) + self.params.gate_bias
         return 1.0 / (1.0 + np.exp(-z))
-
-
-MARGIN_ALONE = 5.0  # the margin of a lone candidate (no runner-up)
-
-
-def gate_features(scores: np.ndarray) -> tuple[float, float]:
-    """(best score, its margin over the runner-up) for one question's candidates."""
-    top = np.sort(scores)[::-1]
-    return float(top[0]), float(top[0] - top[1]) if len(top) > 1 else MARGIN_ALONE
 
 
 def fit_logistic(

@@ -2,8 +2,8 @@
 
 A generated sentence is *supported* by a candidate span of the passages (a unit or two adjacent
 units, :mod:`.features`) when the evidence scorer's ranker, reading the sentence as the claim to
-find, gives that span at least the fitted threshold, and every number in the sentence occurs
-in it.
+find, gives that span at least the fitted ``support_threshold``, and every number in the
+sentence occurs in it.
 The cited passage is tried first; a sentence supported only by another passage is *repaired*
 (re-attached there), one supported by none is *dropped*. Deterministic; no rules of its own.
 """
@@ -40,7 +40,7 @@ def best_span(
     sentence: str, passages: list[Passage], ctx: AnswerContext, scorer: EvidenceScorer
 ) -> Quote | None:
     """The best-supported span of ``passages`` for ``sentence``: the ranker's best candidate
-    whose numbers include the sentence's, if its probability reaches the threshold."""
+    whose numbers include the sentence's, if its probability reaches ``support_threshold``."""
     cands = candidates(passages)
     if not cands:
         return None
@@ -51,7 +51,7 @@ def best_span(
     if not ok:
         return None
     i = max(ok, key=lambda j: scores[j])
-    if probs[i] < scorer.threshold:
+    if probs[i] < scorer.params.support_threshold:
         return None
     return quote_of(cands[i], float(probs[i]))
 
