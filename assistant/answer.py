@@ -23,6 +23,8 @@ class Citation:
     end: int
     quote: str
     score: float
+    # the headings the quote sits under ("TERMS AND CONDITIONS › 2. Basic Permissions."), or ""
+    heading: str = ""
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,16 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     stats = a.ingest(args.path, rebuild=args.rebuild)
     for s in stats.skipped:
         _say(f"warning: skipped {s.source}: {s.reason}")
+    for k in stats.kept:
+        note = " (web page: navigation and other page chrome removed)" if k.web_capture else ""
+        line = f"{k.source}: {k.share:.0%} of its text indexed{note}"
+        if k.warn:
+            _say(
+                f"warning: {line}; check that nothing you need was dropped "
+                "(`assistant ask` can only quote indexed text)"
+            )
+        else:
+            print(line)
     print(
         f"{stats.documents} documents ({len(stats.new)} new, {len(stats.changed)} changed, "
         f"{len(stats.removed)} removed, {stats.unchanged} unchanged); "
@@ -58,7 +68,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if answer.citations:
         print("\nSources:")
         for c in answer.citations:
-            print(f"  [{c.n}] {c.source} [{c.start}:{c.end}]  {c.title}")
+            where = f"{c.title} › {c.heading}" if c.heading else c.title
+            print(f"  [{c.n}] {c.source} [{c.start}:{c.end}]  {where}")
             print(f"      “{' '.join(c.quote.split())}”")
     return 0
 

@@ -27,7 +27,7 @@ from .lexicon import Lexicon
 from .store import ChunkRecord, ChunkStore, IndexInfo
 
 # Bump when cleaning, sentence splitting or chunking changes what a chunk is.
-PIPELINE = "struct1.clean2.sent3.chunk2.units1"
+PIPELINE = "struct1.clean3.sent3.chunk2.units1"
 
 Progress = Callable[[str], None]
 

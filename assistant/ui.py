@@ -104,8 +104,9 @@ def render_sources(turns: list[Turn], selected: int | None, texts: dict[str, str
         after = text[c.end : hi] + ("…" if hi < len(text) else "")
         blocks.append(
             f'<div class="citation" id="src-{index}-{c.n}" data-start="{c.start}" '
-            f'data-end="{c.end}"><div class="meta">[{c.n}] <b>{html.escape(c.title)}</b> · '
-            f"{html.escape(c.source)} · characters {c.start}–{c.end}</div>"
+            f'data-end="{c.end}"><div class="meta">[{c.n}] <b>{html.escape(c.title)}</b>'
+            + (f" › {html.escape(c.heading)}" if c.heading else "")
+            + f" · {html.escape(c.source)} · characters {c.start}–{c.end}</div>"
             f'<div class="context">{html.escape(before)}<mark>{html.escape(c.quote)}</mark>'
             f"{html.escape(after)}</div></div>"
         )

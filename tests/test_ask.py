@@ -129,7 +129,16 @@ def test_cli_ask_json_has_exactly_the_contract_fields(
     data = json.loads(res.stdout)
     assert set(data) == {"text", "abstained", "citations"}
     assert data["abstained"] is False
-    assert set(data["citations"][0]) == {"n", "source", "title", "start", "end", "quote", "score"}
+    assert set(data["citations"][0]) == {
+        "n",
+        "source",
+        "title",
+        "start",
+        "end",
+        "quote",
+        "score",
+        "heading",
+    }
     assert data["citations"][0]["source"] == R1_SOURCE
     assert "January 20, 2025" in data["text"]
 

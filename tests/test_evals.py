@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from assistant import Answer, Assistant, Citation, UserError, evalrun, evalset
+from assistant.answering import AnswerContext, ExtractiveAnswerer
 from assistant.evaluators import evaluate
+from assistant.retrieval import Passage
 
 from .conftest import REPO, run_cli
 
@@ -50,9 +53,9 @@ def test_every_corpus_has_a_dev_and_a_test_split() -> None:
 # `assistant eval --split test`: (answerable correct, unanswerable abstained, wrong, verbatim).
 # A change that moves them must update them here and say why in its commit.
 PINNED = {
-    "seed": (8, 22, 5, 91),
-    "licenses": (8, 15, 1, 63),
-    "software": (12, 16, 3, 72),
+    "seed": (10, 21, 5, 91),
+    "licenses": (9, 15, 1, 63),
+    "software": (16, 16, 3, 72),
 }
 
 
@@ -237,3 +240,41 @@ def test_cli_eval_check_and_exit_status(tmp_path: Path) -> None:
     res = run_cli("eval", "--set", str(bad), cwd=tmp_path)
     assert res.returncode == 2
     assert "error:" in res.stderr and "the set has no cases" in res.stderr
+
+
+class _ShiftedCitations(ExtractiveAnswerer):
+    """A real answerer subclass whose citations point one character off: a bug to catch."""
+
+    name = "shifted"
+
+    def answer(self, question: str, passages: list[Passage], ctx: AnswerContext) -> Answer:
+        ans = super().answer(question, passages, ctx)
+        moved = [replace(c, start=c.start + 1, end=c.end + 1) for c in ans.citations]
+        return replace(ans, citations=moved)
+
+
+def test_a_citation_that_is_not_the_text_fails_the_run(
+    tmp_path: Path, make_assistant: object
+) -> None:
+    path = write_set(
+        tmp_path,
+        """
+corpus: corpus
+config: {thresholds: {quotes_round_trip: 1.0}, gating: [quotes_round_trip]}
+cases:
+  - id: bridge-year
+    question: When did the harbour bridge open?
+    answers: ["1932"]
+    support: [a.txt]
+""",
+    )
+    es = evalset.load(path)
+    base = make_assistant(es.corpus)  # type: ignore[operator]
+    good = evalrun.run(es, base)
+    assert good.totals["quotes_round_trip"].passed == 1
+    bad = evalrun.run(es, Assistant(config=base.config, answerer=_ShiftedCitations()))
+    assert (bad.totals["quotes_round_trip"].passed, bad.totals["quotes_round_trip"].applicable) == (
+        0,
+        1,
+    )
+    assert not bad.passed and bad.missed == ["quotes_round_trip"]

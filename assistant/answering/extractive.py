@@ -41,6 +41,7 @@ class Quote:
     end: int
     text: str
     p: float
+    headings: tuple[str, ...] = ()
 
 
 def quote_of(c: Candidate, p: float) -> Quote:
@@ -49,7 +50,12 @@ def quote_of(c: Candidate, p: float) -> Quote:
     first, last = (c.units[0] if c.adjacent else c.units[-1]), c.units[-1]
     psg = first.passage
     return Quote(
-        c.source, first.start, last.end, psg.text[first.start - psg.start : last.end - psg.start], p
+        c.source,
+        first.start,
+        last.end,
+        psg.text[first.start - psg.start : last.end - psg.start],
+        p,
+        psg.headings,
     )
 
 
@@ -87,7 +93,9 @@ def trim(quote: Quote, q: Question, limit: int = MAX_WORDS) -> Quote:
     text = quote.text[s:e].rstrip(",;: ")
     s += len(text) - len(text.lstrip())
     text = text.strip()
-    return Quote(quote.source, quote.start + s, quote.start + s + len(text), text, quote.p)
+    return Quote(
+        quote.source, quote.start + s, quote.start + s + len(text), text, quote.p, quote.headings
+    )
 
 
 class ExtractiveAnswerer(Answerer):
@@ -155,6 +163,10 @@ def render(quotes: list[Quote], ctx: AnswerContext) -> Answer:
     citations, parts = [], []
     for n, x in enumerate(quotes, start=1):
         title = ctx.titles.get(x.source, x.source)
-        citations.append(Citation(n, x.source, title, x.start, x.end, x.text, round(x.p, 4)))
+        citations.append(
+            Citation(
+                n, x.source, title, x.start, x.end, x.text, round(x.p, 4), " › ".join(x.headings)
+            )
+        )
         parts.append(f"{' '.join(x.text.split())} [{n}]")
     return Answer(text=" ".join(parts), abstained=False, citations=citations)

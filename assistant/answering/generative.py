@@ -166,6 +166,7 @@ class LLMAnswerer(Answerer):
                         v.span.end,
                         v.span.text,
                         round(v.span.p, 4),
+                        " › ".join(v.span.headings),
                     )
                 )
             parts.append(f"{v.text.rstrip()} [{order[key]}]")
