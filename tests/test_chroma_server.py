@@ -15,6 +15,8 @@ from assistant import Assistant, DependencyError
 
 from .conftest import R1_SOURCE
 
+pytestmark = pytest.mark.slow  # a real `chroma run` server
+
 
 def free_port() -> int:
     with socket.socket() as s:

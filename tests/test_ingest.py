@@ -134,6 +134,7 @@ def test_unusable_folders_raise_and_leave_the_index_as_it_was(
     assert "1932" in a.ask("When did the harbour bridge open?").text
 
 
+@pytest.mark.slow  # a subprocess ingest
 def test_cli_ingest_reports_and_warns(tmp_path: Path) -> None:
     from .conftest import run_cli
 

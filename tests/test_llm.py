@@ -126,6 +126,7 @@ def test_markers_after_the_full_stop_stay_with_their_sentence() -> None:
 
 
 # -- the answerer through a real server ------------------------------------------------------
+@pytest.mark.slow  # a real llama.cpp server
 def test_answers_are_verified_or_abstain(llm_server: LocalServer, assistant: Assistant) -> None:
     bot = Assistant(config=assistant.config, answerer=LLMAnswerer(client(llm_server)))
     texts = assistant.texts()
@@ -153,6 +154,7 @@ def test_answers_are_verified_or_abstain(llm_server: LocalServer, assistant: Ass
         assert set(data) == {"text", "abstained", "citations", "verification"}
 
 
+@pytest.mark.slow  # a real llama.cpp server
 def test_streaming_yields_text_then_the_answer(
     llm_server: LocalServer, assistant: Assistant
 ) -> None:
@@ -162,6 +164,7 @@ def test_streaming_yields_text_then_the_answer(
     assert not isinstance(items[-1], str)
 
 
+@pytest.mark.slow  # a real llama.cpp server
 def test_a_planted_instruction_does_not_steer_the_answer(
     llm_server: LocalServer, tmp_path: Path, make_assistant: Callable[..., Assistant]
 ) -> None:
@@ -194,6 +197,7 @@ def test_unreachable_server() -> None:
         list(c.stream([{"role": "user", "content": "hi"}], 8))
 
 
+@pytest.mark.slow  # a real llama.cpp server
 def test_wrong_model_name(llm_server: LocalServer) -> None:
     with pytest.raises(
         UserError, match=r"model 'nope' is not served .* set ASSISTANT_LLM_MODEL to one of: smollm2"
@@ -201,12 +205,14 @@ def test_wrong_model_name(llm_server: LocalServer) -> None:
         list(client(llm_server, model="nope").stream([{"role": "user", "content": "hi"}], 8))
 
 
+@pytest.mark.slow  # a real llama.cpp server
 def test_bad_key(llm_server: LocalServer) -> None:
     with pytest.raises(UserError, match="rejected the API key; set ASSISTANT_LLM_API_KEY") as err:
         list(client(llm_server, api_key="wrong-key").stream([{"role": "user", "content": "hi"}], 8))
     assert "wrong-key" not in str(err.value)
 
 
+@pytest.mark.slow  # a real llama.cpp server
 def test_context_too_long(smollm2: Path) -> None:
     small = LocalServer(smollm2, n_ctx=512, alias="smollm2")
     c = ChatClient(small.base_url, "smollm2", None, 60.0, max_retries=0)
@@ -228,6 +234,7 @@ def test_selection_is_one_setting(smollm2: Path) -> None:
         Assistant(config=Config.from_env({"ASSISTANT_LLM_BASE_URL": "http://127.0.0.1:9/v1"}))
 
 
+@pytest.mark.slow  # a real llama.cpp server
 def test_a_gguf_file_runs_in_process(smollm2: Path, assistant: Assistant) -> None:
     cfg = assistant.config.with_(answerer="llm", llm_gguf=smollm2, llm_ctx=4096)
     bot = Assistant(config=cfg)

@@ -13,6 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from .conftest import CORPUS, REPO
 
 GUARD = r"""
@@ -25,6 +27,8 @@ codes = [main(["--index", index, "ingest", corpus]),
          main(["--index", index, "ask", "--json", "When did DeepSeek launch R1?"])]
 json.dump({"codes": codes}, open(out, "w"))
 """
+
+pytestmark = pytest.mark.slow  # a whole ingest and ask in a subprocess under a socket guard
 
 
 def test_ingest_and_ask_make_no_network_attempt(tmp_path: Path) -> None:
