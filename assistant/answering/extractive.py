@@ -122,19 +122,14 @@ class ExtractiveAnswerer(Answerer):
         out.sort(key=lambda s: (-s.score, s.candidate.passage.rank, s.candidate.units[0].start))
         return out, out[0].p
 
-    def answers(
-        self, question: str, quotes: list[Quote], ctx: AnswerContext, bar: float | None = None
-    ) -> bool:
-        """Whether these spans, as passages, hold an answer: the gate passes, or with ``bar``,
-        the best span's ranker probability reaches it."""
+    def answers(self, question: str, quotes: list[Quote], ctx: AnswerContext) -> bool:
+        """Whether these spans, as passages, hold an answer that passes the gate."""
         spans = [
             Passage(x.source, x.start, x.end, x.text, 1.0, i, None, None)
             for i, x in enumerate(quotes, start=1)
         ]
         ranked, gate = self.rank(question, spans, ctx)
-        if not ranked:
-            return False
-        return ranked[0].p >= bar if bar is not None else gate >= self.scorer.threshold
+        return bool(ranked) and gate >= self.scorer.threshold
 
     def answer(self, question: str, passages: list[Passage], ctx: AnswerContext) -> Answer:
         ranked, gate = self.rank(question, passages, ctx)
