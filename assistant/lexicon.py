@@ -78,11 +78,16 @@ class Lexicon:
                 if len(self._extra) > 4096:
                     self._extra.clear()
                 self._extra.update(zip(unknown, vecs, strict=True))
-        dim = self._vectors.shape[1] if len(self._vectors) else None
-        rows = []
-        for w in ws:
-            i = self._index.get(w)
-            rows.append(self._vectors[i].astype(np.float32) if i is not None else self._extra[w])
-            if dim is None:
-                dim = len(rows[-1])
-        return np.stack(rows) if rows else np.zeros((0, dim or 1), dtype=np.float32)
+        if not ws:
+            dim = self._vectors.shape[1] if len(self._vectors) else 1
+            return np.zeros((0, dim), dtype=np.float32)
+        idx = [self._index.get(w, -1) for w in ws]
+        known = [j for j, i in enumerate(idx) if i >= 0]
+        if len(known) == len(ws):  # the common case: one gather, one conversion
+            return self._vectors[idx].astype(np.float32)
+        extra = [self._extra[w] for w, i in zip(ws, idx, strict=True) if i < 0]
+        out = np.empty((len(ws), len(extra[0])), dtype=np.float32)
+        if known:
+            out[known] = self._vectors[[idx[j] for j in known]]
+        out[[j for j, i in enumerate(idx) if i < 0]] = np.stack(extra)
+        return out

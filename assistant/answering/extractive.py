@@ -102,8 +102,16 @@ class ExtractiveAnswerer(Answerer):
     name = "extractive"
 
     def __init__(self, scorer: EvidenceScorer | None = None, max_words: int = MAX_WORDS):
-        self.scorer = scorer or EvidenceScorer()
+        self._scorer = scorer
         self.max_words = max_words
+
+    @property
+    def scorer(self) -> EvidenceScorer:
+        """The given scorer, or the fitted one, loaded at first use (so that the fitting script
+        can open an index while the fitted weights are being replaced)."""
+        if self._scorer is None:
+            self._scorer = EvidenceScorer()
+        return self._scorer
 
     def rank(
         self, question: str, passages: list[Passage], ctx: AnswerContext

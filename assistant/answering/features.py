@@ -13,6 +13,8 @@ row, as stored at ingest) or two adjacent ones. Its features, all in [0, 1] or [
 ``cov_pred``   idf-weighted share of the question's other content terms (not names) in the candidate
 ``soft``       the same with meaning: each such term scores 1 when present, else the best cosine
                between its word vector and a word of the candidate (:mod:`assistant.lexicon`)
+``soft_min``   the weakest such term: the lowest of those per-term scores, counting the heading
+               path and title too (a near-miss question usually has one term nothing matches)
 ``typed``      the question asks for a date, number, version or person and the candidate has one
 ``untyped``    it asks for one and the candidate has none
 ``near``       how close that typed value sits to the question's terms (1 = adjacent)
@@ -48,6 +50,7 @@ NAMES = (
     "num_gap",
     "cov_pred",
     "soft",
+    "soft_min",
     "typed",
     "untyped",
     "near",
@@ -119,15 +122,21 @@ def candidates(passages: list[Passage]) -> list[Candidate]:
 _PARTS = re.compile(r"[^\W\d_]+|\d+")
 
 
+_CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+")
+
+
 @lru_cache(maxsize=32768)  # unit texts recur across questions
 def _stems(text: str) -> frozenset[str]:
-    """Stems, acronyms of capitalised runs, and the letter and digit parts of mixed tokens
-    ("GPLv3" -> "gpl", "3"; "2.0" -> "2", "0"), so a name written one way finds another."""
+    """Stems, acronyms of capitalised runs, the letter and digit parts of mixed tokens
+    ("GPLv3" -> "gpl", "3"; "2.0" -> "2", "0") and the parts of camel-case words ("HarmonyOS"
+    -> "harmony", "os"; "OpenSSH" -> "open", "ssh"), so a name written one way finds another."""
     toks = terms.tokens(text)
     out = {t.stem for t in toks} | terms.acronyms(text)
     for t in toks:
         if any(c.isdigit() for c in t.surface):
             out.update(_parts(t.surface))
+        elif any(c.isupper() for c in t.surface[1:]):
+            out.update(terms.stem(p.lower()) for p in _CAMEL.findall(t.surface))
     return frozenset(out)
 
 
@@ -144,39 +153,60 @@ def _parts(word: str) -> list[str]:
 
 
 def _found(term: str, where: frozenset[str]) -> bool:
-    return term in where or (
-        any(c.isdigit() for c in term) and all(p in where for p in _parts(term))
-    )
+    return term in where or (_has_digit(term) and all(p in where for p in _parts(term)))
+
+
+@lru_cache(maxsize=8192)
+def _has_digit(term: str) -> bool:
+    return any(c.isdigit() for c in term)
 
 
 def _soft_coverage(
     q: Question, pred: dict[str, float], cands: list[Candidate], ctx: AnswerContext
-) -> list[float]:
+) -> tuple[list[float], list[float]]:
     """Per candidate: idf-weighted mean over the question's predicate words of 1 (same stem)
-    or the best word-vector cosine with the candidate's words (0 when negative)."""
+    or the best word-vector cosine with the candidate's words (0 when negative); and the lowest
+    of those per-word scores, with the candidate's heading path and title counted as its words."""
     qwords = {w: terms.stem(w) for w in lexicon.words(q.text) if terms.stem(w) in pred}
     if not qwords:
-        return [1.0] * len(cands)
-    cand_words = [[w for u in c.units for w in _words(u.text)] for c in cands]
-    vocab = list(dict.fromkeys(w for ws in cand_words for w in ws))
+        return [1.0] * len(cands), [1.0] * len(cands)
+    # per-word scores of each distinct text (a unit, or a heading path with its title), once
+    texts = {u.text: None for c in cands for u in c.units}
+    contexts = [_context_text(c, ctx) for c in cands]
+    texts.update(dict.fromkeys(contexts))
+    vocab = list(dict.fromkeys(w for t in texts for w in _words(t)))
     if not vocab:
-        return [0.0] * len(cands)
+        return [0.0] * len(cands), [0.0] * len(cands)
     qv = ctx.word_vectors(list(qwords))
     sims = np.clip(qv @ ctx.word_vectors(vocab).T, 0.0, 1.0)  # question word x corpus word
     where = {w: i for i, w in enumerate(vocab)}
-    weights = np.array([pred[s] for s in qwords.values()])
     stems = list(qwords.values())
-    out = []
-    for ws in cand_words:
-        if not ws:
-            out.append(0.0)
-            continue
-        idx = [where[w] for w in ws]
-        best = sims[:, idx].max(axis=1)
-        own = {terms.stem(w) for w in ws}
-        best = np.where([s in own for s in stems], 1.0, best)
-        out.append(float(best @ weights / weights.sum()))
-    return out
+    best = {t: _best(sims, where, stems, _words(t)) for t in texts}
+    weights = np.array([pred[s] for s in qwords.values()])
+    weights = weights / weights.sum()
+    mean, low = [], []
+    for c, around in zip(cands, contexts, strict=True):
+        own = best[c.units[0].text]
+        for u in c.units[1:]:
+            own = np.maximum(own, best[u.text])
+        mean.append(float(own @ weights))
+        low.append(float(np.maximum(own, best[around]).min()))
+    return mean, low
+
+
+def _context_text(c: Candidate, ctx: AnswerContext) -> str:
+    return " ".join([ctx.titles.get(c.source, ""), *c.passage.headings])
+
+
+def _best(
+    sims: np.ndarray, where: dict[str, int], stems: list[str], ws: tuple[str, ...]
+) -> np.ndarray:
+    """Per question word: 1 when one of ``ws`` has its stem, else its best cosine with them."""
+    if not ws:
+        return np.zeros(len(stems))
+    best = sims[:, [where[w] for w in ws]].max(axis=1)
+    own = {terms.stem(w) for w in ws}
+    return np.where([s in own for s in stems], 1.0, best)
 
 
 @lru_cache(maxsize=32768)
@@ -209,41 +239,51 @@ def features(
     )
     vecs = ctx.span_vectors(spans)
     qv = ctx.embed([question])[0]
-    weight = {t: ctx.vocabulary.idf(t) for t in q.content}
-    total = sum(weight.values()) or 1.0
-    named = {s for n in q.names for s in n}
-    pred = {t: w for t, w in weight.items() if t not in named}
-    pred_total = sum(pred.values())
-    numbers = [w for w in q.name_words if any(ch.isdigit() for ch in w)]
-    context: dict[tuple[str, tuple[str, ...]], frozenset[str]] = {}
-    soft = _soft_coverage(q, pred, cands, ctx)
+    # sim: the cosine of the question and the sum of the candidate's unit vectors
+    first = np.stack([vecs[(c.units[0].source, c.units[0].start, c.units[0].end)] for c in cands])
+    summed = first.astype(np.float64)
     for row, c in enumerate(cands):
-        v = np.sum([vecs[(u.source, u.start, u.end)] for u in c.units], axis=0)
-        sim = float(v @ qv / (np.linalg.norm(v) or 1.0))
-        own = frozenset().union(*(_stems(u.text) for u in c.units))
-        key = (c.source, c.passage.headings)
-        if key not in context:
-            context[key] = _stems(" ".join([ctx.titles.get(c.source, ""), *c.passage.headings]))
-        around = own | context[key]
-        cov = sum(w for t, w in weight.items() if _found(t, own)) / total
-        cov_ctx = sum(w for t, w in weight.items() if _found(t, around)) / total
-        found = [any(_found(s, around) for s in n) for n in q.names]
-        names = sum(found) / len(found) if found else 1.0
-        num_gap = any(not _found(w, around) for w in numbers)
-        cov_pred = (
-            sum(w for t, w in pred.items() if _found(t, own)) / pred_total if pred_total else cov
-        )
+        for u in c.units[1:]:
+            summed[row] += vecs[(u.source, u.start, u.end)]
+    norms = np.linalg.norm(summed, axis=1)
+    sims = summed @ qv / np.where(norms > 0, norms, 1.0)
+
+    weight = {t: ctx.vocabulary.idf(t) for t in q.content}
+    named = {s for n in q.names for s in n}
+    numbers = [w for w in q.name_words if _has_digit(w)]
+    # which of the question's terms (content, name parts, numbers) each text holds, once per text
+    asked = list(dict.fromkeys([*weight, *named, *numbers]))
+    col = {t: i for i, t in enumerate(asked)}
+    w_all = np.array([weight.get(t, 0.0) for t in asked])
+    w_pred = np.array([weight.get(t, 0.0) if t not in named else 0.0 for t in asked])
+    held: dict[str, np.ndarray] = {}
+
+    def holds(text: str) -> np.ndarray:
+        if text not in held:
+            where = _stems(text)
+            held[text] = np.array([_found(t, where) for t in asked], dtype=bool)
+        return held[text]
+
+    total = w_all.sum() or 1.0
+    soft, soft_min = _soft_coverage(q, {t: weight[t] for t in weight if t not in named}, cands, ctx)
+    for row, c in enumerate(cands):
+        own = holds(c.units[0].text)
+        for u in c.units[1:]:
+            own = own | holds(u.text)
+        around = own | holds(_context_text(c, ctx))
+        found = [bool(around[[col[s] for s in n]].any()) for n in q.names]
         typed = bool(q.expects) and bool(q.type_spans(c.text))
         x[row] = (
-            sim,
+            sims[row],
             0.0,
-            cov,
-            cov_ctx,
-            names,
+            own @ w_all / total,
+            around @ w_all / total,
+            sum(found) / len(found) if found else 1.0,
             float(not all(found)),
-            float(num_gap),
-            cov_pred,
+            float(not all(around[col[w]] for w in numbers)),
+            own @ w_pred / w_pred.sum() if w_pred.sum() else own @ w_all / total,
             soft[row],
+            soft_min[row],
             float(typed),
             float(bool(q.expects) and not typed),
             _near(q, c.text) if typed else 0.0,

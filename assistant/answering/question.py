@@ -5,7 +5,8 @@ Content terms are :mod:`assistant.terms` stems without question scaffolding ("wh
 A *name* is a capitalised word after the first, an acronym, or a token with a digit ("R1",
 "2.39"); adjacent ones form one name ("Liang Wenfeng"). The expected answer type comes from the
 question form: "when"/"what year" asks for a date, "how many"/"how much" for a number, "which
-version" for a version, "who" for a person or organisation. No synonym lists: meaning is left to
+version" for a version, "who", "what is the name of" or "name the ..." for a name (a run of
+capitalised words, an acronym or a camel-case word such as "HarmonyOS"). No synonym lists: meaning is left to
 the embedding model (:mod:`.features`). It does not score anything.
 """
 
@@ -30,7 +31,10 @@ _NUMBER = re.compile(
     re.I,
 )
 _VERSION = re.compile(r"\b\d+(?:\.\d+)+[a-z]?\b|\bv\d+\b|\bversion\s+\d+", re.I)
-_PERSON = re.compile(r"\b[A-Z][a-z]+(?:[\s-](?:[A-Z][a-z]+|[A-Z]{2,}|[A-Z]\.))+|\b[A-Z]{2,}\b")
+_PERSON = re.compile(
+    r"\b[A-Z][a-z]+(?:[\s-](?:[A-Z][a-z]+|[A-Z]{2,}|[A-Z]\.))+|\b[A-Z]{2,}\b"
+    r"|\b[A-Z][a-z]+[A-Z]\w*"  # a camel-case name: "HarmonyOS", "OpenAI"
+)
 
 _EXPECTS = [
     (
@@ -53,7 +57,14 @@ _EXPECTS = [
             re.I,
         ),
     ),
-    ("name", re.compile(r"^\s*(who|whom|whose)\b|\bwho (is|was|are|were|has|had)\b", re.I)),
+    (
+        "name",
+        re.compile(
+            r"^\s*(who|whom|whose)\b|\bwho (is|was|are|were|has|had)\b"
+            r"|\b(what|which)(?:'s| is| was| are| were)? the names?\b|^\s*name\b|\bcalled\?",
+            re.I,
+        ),
+    ),
 ]
 
 
