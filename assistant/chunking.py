@@ -55,23 +55,40 @@ class TokenCounter:
     def count(self, texts: list[str]) -> list[int]:
         return [len(e.ids) for e in self._tok.encode_batch(texts)]
 
-    def word_cuts(self, text: str, limit: int) -> list[int]:
-        """Offsets where ``text`` must be cut so each piece has at most ``limit`` wordpieces."""
-        starts = [s for s, _e in self._tok.encode(text, add_special_tokens=False).offsets]
-        cuts: list[int] = []
-        taken = 0
-        for i in range(len(starts)):
-            if i - taken < limit:
-                continue
-            j = i  # back off to the first wordpiece of the word that token i belongs to
-            while j > taken + 1 and starts[j] > 0 and not text[starts[j] - 1].isspace():
-                j -= 1
-            cuts.append(starts[j])
-            taken = j
-        return cuts
+    def pieces(self, text: str, limit: int) -> list[tuple[int, int, int]]:
+        """``text`` cut into pieces of at most ``limit`` wordpieces, at word starts (as the
+        tokenizer's pre-tokenizer splits words: at spaces and punctuation) where a word fits: (start, end, wordpieces) per piece, offsets into ``text``. One tokenization,
+        linear in the length: a piece's count is read off the offsets, and only a piece that
+        starts inside a word (one word longer than ``limit``) is counted again on its own."""
+        enc = self._tok.encode(text, add_special_tokens=False)
+        starts = [s for s, _e in enc.offsets]
+        words = enc.word_ids  # the pre-tokenizer's word of each wordpiece
+        n = len(starts)
+        word_start = [i == 0 or words[i] != words[i - 1] for i in range(n)]
+        last = [0] * n  # the latest word start at or before each wordpiece
+        for i in range(1, n):
+            last[i] = i if word_start[i] else last[i - 1]
+        bounds = [0]
+        while n - bounds[-1] > limit:
+            i = bounds[-1] + limit
+            j = last[i]
+            bounds.append(j if j > bounds[-1] else i)  # no word start to back off to: cut here
+        bounds.append(n)
+        out = []
+        for a, b in itertools.pairwise(bounds):
+            start = starts[a]
+            end = starts[b] if b < n else len(text)
+            out.append((start, end, b - a))
+        redo = [k for k, (a, _b) in enumerate(itertools.pairwise(bounds)) if not word_start[a]]
+        if redo:
+            sizes = self.count([text[out[k][0] : out[k][1]] for k in redo])
+            for k, size in zip(redo, sizes, strict=True):
+                out[k] = (out[k][0], out[k][1], size - self.specials)
+        return out
 
 
 Unit = tuple[int, int, int]  # start, end, wordpieces without special tokens
+LONG_SPAN_CHARS = 8192
 
 
 def _units(text: str, block: Block, counter: TokenCounter, window: int) -> list[Unit]:
@@ -81,20 +98,22 @@ def _units(text: str, block: Block, counter: TokenCounter, window: int) -> list[
         spans = split_spans(text, block.start, block.end)
     else:
         spans = [(block.start, block.end)]
-    counts = counter.count([text[s:e] for s, e in spans])
+    # A long span goes straight to ``pieces`` (one tokenization that also counts); the rest are
+    # counted in one batch.
+    short = [(s, e) for s, e in spans if e - s <= LONG_SPAN_CHARS]
+    counts = dict(zip(short, counter.count([text[s:e] for s, e in short]), strict=True))
     items: list[Unit] = []
-    for (s, e), n in zip(spans, counts, strict=True):
-        if n <= window:
+    for s, e in spans:
+        n = counts.get((s, e))
+        if n is not None and n <= window:
             items.append((s, e, n - counter.specials))
             continue
-        bounds = (
-            [s] + [s + c for c in counter.word_cuts(text[s:e], window - counter.specials)] + [e]
-        )
-        for a, b in itertools.pairwise(bounds):
-            piece = text[a:b].strip()
-            if piece:
-                a2 = a + text[a:b].index(piece)
-                items.append((a2, a2 + len(piece), counter.count([piece])[0] - counter.specials))
+        for a, b, size in counter.pieces(text[s:e], window - counter.specials):
+            piece = text[s + a : s + b]
+            stripped = piece.strip()
+            if stripped:
+                a2 = s + a + piece.index(stripped)
+                items.append((a2, a2 + len(stripped), size))
     return items
 
 

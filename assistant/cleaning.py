@@ -206,6 +206,7 @@ _WEB_CHROME = re.compile(
 )
 _MARKDOWN = re.compile(r"^\s{0,3}(#{1,6}\s|```|~~~)", re.MULTILINE)
 WEB_CAPTURE_MIN_LINES = 3
+SHORT_LINE_CHARS = 400  # chrome lines are short; longer ones are never searched for it
 
 
 def looks_like_web_capture(text: str) -> bool:
@@ -215,7 +216,7 @@ def looks_like_web_capture(text: str) -> bool:
         return False
     hits = set()
     for line in text.splitlines():
-        if len(line.split()) <= 40 and _WEB_CHROME.search(line):
+        if len(line) <= SHORT_LINE_CHARS and len(line.split()) <= 40 and _WEB_CHROME.search(line):
             hits.add(_norm(line))
             if len(hits) >= WEB_CAPTURE_MIN_LINES:
                 return True
@@ -237,7 +238,7 @@ class Cleaned:
 
 
 def _visible(text: str) -> int:
-    return sum(1 for c in text if not c.isspace())
+    return sum(map(len, text.split()))
 
 
 def clean(text: str) -> Cleaned:
