@@ -10,7 +10,7 @@ from . import offline as _offline  # noqa: F401  (must run before any third-part
 import threading as _threading
 
 from .answer import NOT_IN_CORPUS, Answer, Citation
-from .engine import Assistant
+from .engine import Assistant, DocumentInfo
 from .errors import AssistantError, DependencyError, IndexStaleError, UserError
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "AssistantError",
     "Citation",
     "DependencyError",
+    "DocumentInfo",
     "IndexStaleError",
     "UserError",
     "ask",

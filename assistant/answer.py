@@ -14,7 +14,8 @@ NOT_IN_CORPUS = "The corpus does not contain the answer to this question."
 
 @dataclass(frozen=True)
 class Citation:
-    """One quoted span: ``quote == text_of(source)[start:end]`` for the file as read from disk."""
+    """One quoted span: ``quote == Assistant.document_text(source)[start:end]`` (for a UTF-8
+    .txt/.md file, its bytes decoded; for other formats, the text its reader extracted)."""
 
     n: int
     source: str
@@ -25,6 +26,8 @@ class Citation:
     score: float
     # the headings the quote sits under ("TERMS AND CONDITIONS › 2. Basic Permissions."), or ""
     heading: str = ""
+    # the 1-based page the quote starts on, for paged documents (PDFs); None elsewhere
+    page: int | None = None
 
 
 @dataclass(frozen=True)

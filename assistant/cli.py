@@ -13,7 +13,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import offline as _offline  # noqa: F401
 from .errors import AssistantError
@@ -32,9 +32,20 @@ def _assistant(args: argparse.Namespace) -> Assistant:
     return Assistant(index_dir=args.index, corpus_dir=getattr(args, "corpus", None), progress=_say)
 
 
+def _bar(desc: str, total: int, unit: str) -> Any:
+    """A tqdm progress bar on stderr (files/s, chunks/s); silent when stderr is not a terminal."""
+    from tqdm import tqdm
+
+    return tqdm(
+        desc=desc, total=total, unit=unit, file=sys.stderr, disable=None, dynamic_ncols=True
+    )
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
     a = _assistant(args)
-    stats = a.ingest(args.path, rebuild=args.rebuild)
+    stats = a.ingest(args.path, rebuild=args.rebuild, meter=_bar)
+    if stats.skipped:
+        _say(f"skipped {len(stats.skipped)} file(s) that are not indexed:")
     for s in stats.skipped:
         _say(f"warning: skipped {s.source}: {s.reason}")
     for k in stats.kept:
@@ -47,12 +58,15 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             )
         else:
             print(line)
+    formats = ", ".join(f"{n} {fmt}" for fmt, n in stats.formats.items())
+    print(f"indexed by format: {formats}")
     print(
         f"{stats.documents} documents ({len(stats.new)} new, {len(stats.changed)} changed, "
         f"{len(stats.removed)} removed, {stats.unchanged} unchanged); "
         f"{stats.chunks_added} chunks added, {stats.chunks_removed} removed, "
         f"{stats.chunks_total} in the index; {stats.embedded} embedded in {stats.seconds:.2f} s"
         + (" (rebuilt)" if stats.rebuilt else "")
+        + (f"; {len(stats.skipped)} skipped" if stats.skipped else "")
     )
     return 0
 
@@ -69,7 +83,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print("\nSources:")
         for c in answer.citations:
             where = f"{c.title} › {c.heading}" if c.heading else c.title
-            print(f"  [{c.n}] {c.source} [{c.start}:{c.end}]  {where}")
+            page = f" p. {c.page}" if c.page is not None else ""
+            print(f"  [{c.n}] {c.source}{page} [{c.start}:{c.end}]  {where}")
             print(f"      “{' '.join(c.quote.split())}”")
     return 0
 
@@ -82,6 +97,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     else:
         built = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(float(st["built_at"])))
         print(f"{st['documents']} documents, {st['chunks']} chunks, built {built}")
+        formats = ", ".join(f"{n} {fmt}" for fmt, n in st["formats"].items())
+        print(f"  formats: {formats}")
         for key in ("corpus_dir", "store", "embed_model", "chunk_tokens", "answerer"):
             print(f"  {key}: {st[key]}")
     return 0
@@ -195,7 +212,11 @@ def parser() -> argparse.ArgumentParser:
         help="index folder (default: ASSISTANT_INDEX_DIR or ./index)",
     )
     sub = p.add_subparsers(dest="command", required=True)
-    ing = sub.add_parser("ingest", help="index a folder of .txt/.md files (incremental)")
+    ing = sub.add_parser(
+        "ingest",
+        help="index a folder of documents: PDF, HTML, DOCX, reStructuredText, Markdown, text "
+        "(incremental; every file not indexed is listed with the reason)",
+    )
     ing.add_argument(
         "path",
         nargs="?",

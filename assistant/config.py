@@ -33,6 +33,8 @@ class Config:
     top_k: int = 8
     answerer: str = "extractive"
     max_question_chars: int = 2000
+    # Files larger than this (in MB) are skipped at ingest, with this setting named.
+    max_file_mb: int = 50
     # The chat UI (``assistant chat``): where it listens and where ratings are appended.
     ui_host: str = "127.0.0.1"
     ui_port: int = 7860
@@ -104,6 +106,7 @@ class Config:
             max_question_chars=get_int(
                 "MAX_QUESTION_CHARS", defaults.max_question_chars, 10, 100_000
             ),
+            max_file_mb=get_int("MAX_FILE_MB", defaults.max_file_mb, 1, 100_000),
             ui_host=get("HOST") or defaults.ui_host,
             ui_port=get_int("PORT", defaults.ui_port, 1, 65535),
             feedback_file=Path(f) if (f := get("FEEDBACK_FILE")) else defaults.feedback_file,

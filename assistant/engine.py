@@ -1,21 +1,29 @@
 """The assistant: opens (or first builds) the index and answers questions with cited quotes.
 
-:class:`Assistant` wires the pieces together - corpus, store, embedders, retriever, answerer - and
-owns their lifetimes: the query path loads only onnxruntime, tokenizers, Chroma and bm25s;
-sentence-transformers (torch) is loaded only when something must be embedded at ingest. It checks
-every question, and that every citation round-trips against the file on disk, before it returns.
+:class:`Assistant` wires the pieces together - corpus, store, stored texts, embedders, retriever,
+answerer - and owns their lifetimes: the query path loads only onnxruntime, tokenizers, Chroma
+and bm25s; sentence-transformers (torch) is loaded only when something must be embedded at
+ingest, and no document parser runs at query time (the text each reader extracted is stored in
+the index folder). It checks every question, that every file is still the one indexed (by hash),
+and that every citation round-trips against the document's text, before it returns; it adds the
+page to citations of paged documents (PDFs). It also lists, adds and removes documents.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
+import tempfile
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, replace
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from . import corpus as corpus_mod
+from . import readers
 from .answer import Answer
 from .answering import AnswerContext, Answerer, ExtractiveAnswerer
 from .answering.base import Span, Vectors
@@ -31,10 +39,11 @@ from .embedding import (
     sentence_transformer,
 )
 from .errors import CitationError, DependencyError, IndexStaleError, UserError
-from .ingest import PIPELINE, IngestStats, ingest
+from .ingest import PIPELINE, IngestStats, Meter, by_count, ingest
 from .lexicon import Lexicon
 from .retrieval import HybridRetriever, Passage
 from .store import ChunkStore, IndexInfo
+from .texts import TextStore
 
 log = logging.getLogger("assistant")
 DEFAULT_CORPUS = Path("corpus")
@@ -45,8 +54,35 @@ class _Open:
     info: IndexInfo
     corpus_root: Path
     texts: dict[str, str]
+    pages: dict[str, tuple[int, ...]]  # paged documents (PDFs): start offset of each page
     retriever: HybridRetriever
     context: AnswerContext
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """One indexed document, as :meth:`Assistant.documents` lists it."""
+
+    source: str  # path relative to the corpus folder
+    title: str
+    format: str  # "text", "markdown", "pdf", "html", "docx", "rst"
+    pages: int | None  # number of pages (PDFs), else None
+    chunks: int
+    kept_share: float | None  # share of its text indexed after cleaning (None: not recorded)
+    web_capture: bool  # page chrome was removed
+    chars: int | None  # characters of its text
+    indexed_at: float | None  # when this content was first indexed (seconds since the epoch)
+    sha256: str
+
+
+def _legacy_text(source: str, data: bytes) -> str | None:
+    """The text an index built before texts were stored read: a UTF-8 .txt/.md file, decoded."""
+    if PurePosixPath(source).suffix.lower() not in (".txt", ".md"):
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def make_answerer(cfg: Config) -> Answerer:
@@ -140,6 +176,11 @@ class Assistant:
         return self._store
 
     @property
+    def text_store(self) -> TextStore:
+        """The documents' extracted text, by content hash, in the index folder."""
+        return TextStore.for_index(self.config.index_dir, self.config.collection)
+
+    @property
     def lexicon(self) -> Lexicon:
         if self._lexicon is None:
             self._lexicon = Lexicon(Lexicon.file(self.config.index_dir, self.model.key))
@@ -169,8 +210,12 @@ class Assistant:
         return DEFAULT_CORPUS
 
     # -- ingest ------------------------------------------------------------------------------
-    def ingest(self, path: str | Path | None = None, rebuild: bool = False) -> IngestStats:
-        """Bring the index in line with the corpus folder (``path``, else the configured one)."""
+    def ingest(
+        self, path: str | Path | None = None, rebuild: bool = False, meter: Meter | None = None
+    ) -> IngestStats:
+        """Bring the index in line with the corpus folder (``path``, else the configured one).
+
+        ``meter`` opens progress bars (``(description, total, unit) -> bar``, e.g. tqdm)."""
         with self._lock:
             root = Path(path) if path is not None else self._corpus_root(self.store.info())
             stats = ingest(
@@ -179,9 +224,12 @@ class Assistant:
                 self.model,
                 self.config.chunk_tokens,
                 self._sentence_transformer,
+                self.text_store,
                 self._progress,
                 rebuild=rebuild,
                 lexicon=self.lexicon,
+                max_file_mb=self.config.max_file_mb,
+                meter=meter,
             )
             if stats.embedded or not self._onnx_file().exists():
                 self._ensure_onnx()
@@ -211,17 +259,32 @@ class Assistant:
             root = corpus_mod.check_root(self._corpus_root(info))
             records = store.records()
             manifest = corpus_mod.read_manifest(root)
-            texts, titles, edited, removed = {}, {}, [], []
+            stored = self.text_store
+            texts: dict[str, str] = {}
+            titles: dict[str, str] = {}
+            pages: dict[str, tuple[int, ...]] = {}
+            edited, removed, missing = [], [], []
             for source, sha in sorted({(r.source, r.sha256) for r in records}):
-                path = root / source
-                doc = corpus_mod.read_document(root, path, manifest) if path.is_file() else None
-                if not isinstance(doc, corpus_mod.Document):
+                path = corpus_mod.inside(root, source)
+                try:
+                    data = path.read_bytes() if path is not None and path.is_file() else None
+                except OSError:
+                    data = None
+                if data is None:
                     removed.append(source)
-                elif doc.sha256 != sha:
+                    continue
+                if hashlib.sha256(data).hexdigest() != sha:
                     edited.append(source)
-                else:
-                    texts[source] = doc.text
-                    titles[source] = doc.title
+                    continue
+                meta = stored.meta(sha)
+                text = stored.text(sha, meta) if meta is not None else _legacy_text(source, data)
+                if text is None:
+                    missing.append(source)
+                    continue
+                texts[source] = text
+                titles[source] = corpus_mod.title_of(source, manifest, meta.title if meta else None)
+                if meta is not None and meta.pages:
+                    pages[source] = meta.pages
             if edited or removed:
                 parts = [
                     f"edited: {', '.join(edited)}" if edited else "",
@@ -230,6 +293,11 @@ class Assistant:
                 raise IndexStaleError(
                     f"the corpus in {root} changed since the index was built "
                     f"({'; '.join(p for p in parts if p)}); run `assistant ingest` to update the index"
+                )
+            if missing:
+                raise IndexStaleError(
+                    f"the extracted text of {', '.join(missing)} is missing from {stored.folder}; "
+                    "run `assistant ingest` to restore it"
                 )
             embedder = CachingEmbedder(self.query_embedder())
             retriever = HybridRetriever(records, texts, store, embedder, titles)
@@ -240,7 +308,7 @@ class Assistant:
                 _span_vectors(store, retriever, texts, embedder),
                 lambda ws: self.lexicon.vectors(ws, embedder.embed_batch),
             )
-            self._open = _Open(info, root, texts, retriever, context)
+            self._open = _Open(info, root, texts, pages, retriever, context)
             return self._open
 
     def check_question(self, question: object) -> str:
@@ -267,8 +335,32 @@ class Assistant:
         return self._ensure_open().context
 
     def texts(self) -> dict[str, str]:
-        """The indexed documents' text by source, exactly as read from disk."""
+        """The indexed documents' text by source: what citations index into (see
+        :meth:`document_text`)."""
         return dict(self._ensure_open().texts)
+
+    def document_text(self, source: str) -> str:
+        """The exact text a citation of ``source`` indexes into: ``quote == text[start:end]``.
+
+        For a UTF-8 ``.txt`` or ``.md`` file it is the file's bytes decoded; for other formats,
+        what the reader extracted when it was indexed (stored in the index folder)."""
+        text = self._ensure_open().texts.get(source)
+        if text is None:
+            raise UserError(
+                f"{source!r} is not an indexed document; Assistant.documents() lists them"
+            )
+        return text
+
+    def pages(self, source: str) -> tuple[int, ...] | None:
+        """The start offset of each page of ``source`` in :meth:`document_text` (PDFs), or None:
+        page ``n`` is ``text[pages[n - 1] : pages[n]]`` (the last one runs to the end)."""
+        self.document_text(source)  # an unknown source is an error, not "no pages"
+        return self._ensure_open().pages.get(source)
+
+    def page_of(self, source: str, offset: int) -> int | None:
+        """The 1-based page of ``source`` that character ``offset`` is on (PDFs), else None."""
+        pages = self._ensure_open().pages.get(source)
+        return readers.page_at(pages, offset) if pages else None
 
     def titles(self) -> dict[str, str]:
         """Document titles by source (from the corpus manifest, else the file name)."""
@@ -290,7 +382,23 @@ class Assistant:
                             "which is not that file's text; this is a bug, please report it",
                             item,
                         )
+                item = self._with_pages(item, opened)
             yield item
+
+    @staticmethod
+    def _with_pages(answer: Answer, opened: _Open) -> Answer:
+        """The answer with each citation of a paged document carrying its page."""
+        if not any(c.source in opened.pages for c in answer.citations):
+            return answer
+        return replace(
+            answer,
+            citations=[
+                replace(c, page=readers.page_at(opened.pages[c.source], c.start))
+                if c.source in opened.pages
+                else c
+                for c in answer.citations
+            ],
+        )
 
     def ask(self, question: str) -> Answer:
         answer = None
@@ -307,6 +415,7 @@ class Assistant:
         opened = self._ensure_open()
         return {
             "documents": len(opened.texts),
+            "formats": by_count(Counter(d.format for d in self.documents())),
             "chunks": len(opened.retriever),
             "built_at": opened.info.built_at,
             "corpus_dir": str(opened.corpus_root),
@@ -316,3 +425,105 @@ class Assistant:
             "chunk_tokens": opened.info.chunk_tokens,
             "answerer": self.answerer.name,
         }
+
+    # -- documents ---------------------------------------------------------------------------
+    def documents(self) -> list[DocumentInfo]:
+        """The indexed documents (sorted by source), from the index alone: it reads no document,
+        so it also works when the folder changed since the last ingest."""
+        with self._lock:
+            records = self.store.records()
+            info = self.store.info()
+        root = self._corpus_root(info)
+        manifest = corpus_mod.read_manifest(root) if root.is_dir() else {}
+        chunks = Counter((r.source, r.sha256) for r in records)
+        stored = self.text_store
+        out = []
+        for (source, sha), n in sorted(chunks.items()):
+            meta = stored.meta(sha)
+            legacy = "markdown" if source.lower().endswith(".md") else "text"
+            out.append(
+                DocumentInfo(
+                    source=source,
+                    title=corpus_mod.title_of(source, manifest, meta.title if meta else None),
+                    format=meta.format if meta else legacy,
+                    pages=len(meta.pages) if meta and meta.pages else None,
+                    chunks=n,
+                    kept_share=meta.kept_share if meta else None,
+                    web_capture=meta.web_capture if meta else False,
+                    chars=meta.chars if meta else None,
+                    indexed_at=meta.stored_at if meta else None,
+                    sha256=sha,
+                )
+            )
+        return out
+
+    def add_file(
+        self, name: str, data: bytes, *, overwrite: bool = False
+    ) -> tuple[str, IngestStats]:
+        """Save ``data`` as a document called ``name`` in the corpus folder and index it.
+
+        Only the last part of ``name`` is used (``../../x.pdf`` is saved as ``x.pdf`` inside
+        the folder). The file is read first: an unsupported, damaged or empty one, or one over
+        the size limit, raises :class:`UserError` and nothing is written. An existing file is
+        replaced only with ``overwrite=True``. Returns the document's source and the ingest stats
+        (the ingest is incremental: only new or changed files are embedded)."""
+        with self._lock:
+            base = PurePosixPath(str(name).replace("\\", "/")).name.strip()
+            if not base or base.startswith(".") or any(ord(c) < 32 for c in base):
+                raise UserError(
+                    f"{name!r} is not a usable file name; give the file a plain name such as "
+                    "report.pdf (names starting with '.' are hidden and never indexed)"
+                )
+            limit = self.config.max_file_mb
+            if len(data) > limit * 2**20:
+                raise UserError(f"{base} is {corpus_mod.too_large(len(data), limit)}")
+            try:
+                readers.read(data, base)
+            except readers.Unreadable as exc:
+                raise UserError(f"{base} cannot be indexed: {exc.reason}") from None
+            root = corpus_mod.check_root(self._corpus_root(self.store.info()))
+            target = root / base
+            if target.exists() and not overwrite:
+                raise UserError(
+                    f"{base} is already in {root}; remove it first or pass overwrite=True"
+                )
+            fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=".tmp", dir=root)
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    f.write(data)
+                os.replace(tmp, target)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+            return base, self.ingest(root)
+
+    def remove(self, source: str, *, delete_file: bool) -> int:
+        """Take ``source`` out of the index; the number of chunks removed.
+
+        With ``delete_file=True`` the file is deleted from the corpus folder too; without, it
+        stays there and the next ingest indexes it again."""
+        with self._lock:
+            store = self.store
+            records = store.records()
+            ids = [r.id for r in records if r.source == source]
+            if not ids:
+                raise UserError(
+                    f"{source!r} is not an indexed document; Assistant.documents() lists them"
+                )
+            root = corpus_mod.check_root(self._corpus_root(store.info()))
+            path = corpus_mod.inside(root, source) if delete_file else None
+            if delete_file and path is None:
+                raise UserError(f"{source!r} is not a file inside {root}; nothing was removed")
+            store.delete(ids)
+            self.text_store.keep({r.sha256 for r in records if r.source != source})
+            self._open = None
+            if path is not None:
+                try:
+                    path.unlink(missing_ok=True)
+                except OSError as exc:
+                    raise UserError(
+                        f"{source} was removed from the index but the file could not be deleted "
+                        f"({exc.strerror or exc}); delete it by hand, or the next ingest adds it "
+                        "again"
+                    ) from None
+            return len(ids)

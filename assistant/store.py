@@ -2,8 +2,10 @@
 
 Chroma holds one vector per chunk and the chunk's span metadata (source, start, end, the file's
 sha256, heading path and the spans of its sentences), and in a second collection one vector per
-sentence (``<chunk id>.<i>``) for the answerer's evidence scorer; it does not hold the text, which is always read from the corpus files, so a quote can
-only ever be what the file says. Collection metadata records how the index was built (model key,
+sentence (``<chunk id>.<i>``) for the answerer's evidence scorer; it does not hold the text,
+which is the document's text as its reader extracted it, stored beside the index
+(:mod:`assistant.texts`) and checked against the file's hash, so a quote can only ever be what
+the document says. Collection metadata records how the index was built (model key,
 chunk budget, pipeline version, corpus folder), so a mismatch is detected. Nothing outside this
 module imports chromadb.
 """

@@ -153,7 +153,9 @@ def test_cli_ask_json_has_exactly_the_contract_fields(
         "quote",
         "score",
         "heading",
+        "page",
     }
+    assert data["citations"][0]["page"] is None  # a .txt file has no pages
     assert data["citations"][0]["source"] == R1_SOURCE
     assert "January 20, 2025" in data["text"]
 

@@ -22,6 +22,13 @@ def test_defaults_and_overrides() -> None:
         5,
         "http://127.0.0.1:9000",
     )
+    assert (
+        Config().max_file_mb,
+        Config.from_env({"ASSISTANT_MAX_FILE_MB": "200"}).max_file_mb,
+    ) == (
+        50,
+        200,
+    )
     ui = Config.from_env(
         {
             "ASSISTANT_HOST": "0.0.0.0",
@@ -42,6 +49,7 @@ def test_defaults_and_overrides() -> None:
         ({"ASSISTANT_TOP_K": "many"}, "ASSISTANT_TOP_K='many' is not a whole number"),
         ({"ASSISTANT_TOP_K": "0"}, "ASSISTANT_TOP_K=0 is out of range"),
         ({"ASSISTANT_CHROMA_URL": "localhost:8000"}, "is not an http"),
+        ({"ASSISTANT_MAX_FILE_MB": "0"}, "ASSISTANT_MAX_FILE_MB=0 is out of range"),
     ],
 )
 def test_bad_values_say_how_to_fix_them(env: dict[str, str], message: str) -> None:

@@ -100,14 +100,16 @@ def test_bad_files_are_skipped_with_their_reason(tmp_path: Path, make_assistant:
             "notes.pdf": b"%PDF-1.4",
         },
     )
-    stats = make_assistant(corpus).ingest()
-    assert stats.documents == 1
+    a = make_assistant(corpus)
+    stats = a.ingest()
+    assert (stats.documents, stats.formats) == (2, {"text": 2})  # good.txt and latin1.txt
     assert {s.source: s.reason for s in stats.skipped} == {
         "binary.txt": "binary file (contains NUL bytes)",
         "blank.md": "empty file",
         "empty.txt": "empty file",
-        "latin1.txt": "not UTF-8 (byte 3); re-save it as UTF-8",
+        "notes.pdf": "damaged or not a PDF (Failed to load document (PDFium: Data format error).)",
     }
+    assert a.document_text("latin1.txt") == "Caf\xe9 cr\xe8me"
 
 
 @pytest.mark.parametrize("case", ["missing", "empty", "only-bad"])
@@ -121,12 +123,13 @@ def test_unusable_folders_raise_and_leave_the_index_as_it_was(
     target = {
         "missing": tmp_path / "nope",
         "empty": write(tmp_path / "empty", {}),
-        "only-bad": write(tmp_path / "bad", {"x.txt": b"\xff\xfe\x00bin"}),
+        "only-bad": write(tmp_path / "bad", {"x.txt": b"\x00\x01bin", "y.png": b"\x89PNG"}),
     }[case]
     message = {
         "missing": "does not exist",
-        "empty": "no usable .txt or .md document",
-        "only-bad": "no usable .txt or .md document",
+        "empty": "no usable document",
+        "only-bad": r"no usable document .*\(x\.txt: binary file \(contains NUL bytes\); "
+        r"y\.png: unsupported file type \(\.png\)\)",
     }[case]
     with pytest.raises(UserError, match=message):
         a.ingest(target)
