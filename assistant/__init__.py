@@ -1,17 +1,23 @@
-# ruff: noqa: I001  (offline must be imported first: it sets telemetry switches)
 """Grounded Q&A over a document corpus: every answer cites exact character spans, offline.
 
 ``ask(question)`` uses a shared default :class:`Assistant` configured from the environment
 (see :mod:`assistant.config`), created and loaded once on first use.
+
+Importing the package is light and changes nothing in the process: the engine (Chroma, the
+embedding runtime) is imported on first use of :class:`Assistant` or :func:`ask`, and the offline
+switches of :mod:`assistant.offline` are set by the entry points (CLI, UI), not here.
 """
 
-from . import offline as _offline  # noqa: F401  (must run before any third-party import)
+from __future__ import annotations
 
 import threading as _threading
+from typing import TYPE_CHECKING, Any
 
 from .answer import NOT_IN_CORPUS, Answer, Citation
-from .engine import Assistant, DocumentInfo
 from .errors import AssistantError, DependencyError, IndexStaleError, UserError
+
+if TYPE_CHECKING:
+    from .engine import Assistant, DocumentInfo
 
 __all__ = [
     "NOT_IN_CORPUS",
@@ -31,8 +37,19 @@ _default: Assistant | None = None
 _default_lock = _threading.Lock()
 
 
+def __getattr__(name: str) -> Any:
+    """``Assistant`` and ``DocumentInfo``, imported from the engine on first use."""
+    if name in ("Assistant", "DocumentInfo"):
+        from . import engine
+
+        return getattr(engine, name)
+    raise AttributeError(f"module 'assistant' has no attribute {name!r}")
+
+
 def default_assistant() -> Assistant:
     """The shared Assistant behind :func:`ask`, built from the environment on first use."""
+    from .engine import Assistant
+
     global _default
     with _default_lock:
         if _default is None:

@@ -15,8 +15,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import offline as _offline  # noqa: F401
+from . import offline
 from .errors import AssistantError
+
+offline.apply()  # the entry point: before any third-party import (they happen in the commands)
 
 if TYPE_CHECKING:
     from .engine import Assistant

@@ -1,9 +1,14 @@
-"""Offline switches: set before any third-party import so nothing phones home.
+"""Offline switches for the entry points: call :func:`apply` before any third-party import.
 
-Imported first by ``assistant/__init__.py``. It only *sets defaults* in the process environment
-(a user who exports one of these variables keeps their value); it reads no configuration,
-which lives in :mod:`assistant.config`. It does not block sockets: the test suite proves
-offline behaviour with a socket guard instead (tests/test_offline.py).
+The command line (``assistant ...``, ``python -m assistant``, hence the chat UI) and the
+scripts in ``bench/`` and ``evals/`` call :func:`apply` first. ``import assistant`` does not:
+a library must not change the environment of the program that imports it (pointing tiktoken's
+cache at an empty folder made llama-index in the same program try to download its tokenizer).
+Used as a library, the package stays offline by how it loads things instead: models from local
+folders with ``local_files_only=True``, Chroma with ``anonymized_telemetry=False``.
+:func:`apply` only *sets defaults* (a user who exports one of these variables keeps their
+value); it reads no configuration, which lives in :mod:`assistant.config`. It does not block
+sockets: the test suite proves offline behaviour with a socket guard (tests/test_offline.py).
 """
 
 from __future__ import annotations
@@ -42,6 +47,3 @@ def apply() -> None:
     os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(cache / "tiktoken"))
     os.environ.setdefault("NLTK_DATA", str(cache / "nltk"))
     os.environ.setdefault("LLAMA_INDEX_CACHE_DIR", str(cache / "llama_index"))
-
-
-apply()

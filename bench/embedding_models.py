@@ -27,7 +27,9 @@ sys.path.insert(0, str(ROOT / "evals"))
 import fit_evidence  # noqa: E402
 from get_model import fetch  # noqa: E402
 
-from assistant import offline as _offline  # noqa: E402,F401
+from assistant import offline  # noqa: E402
+
+offline.apply()  # an entry point: before any third-party import
 from assistant.answering import ExtractiveAnswerer  # noqa: E402
 from assistant.answering.scorer import EvidenceScorer  # noqa: E402
 from assistant.config import Config  # noqa: E402

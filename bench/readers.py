@@ -33,7 +33,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from assistant import offline as _offline  # noqa: E402,F401
+from assistant import offline  # noqa: E402
+
+offline.apply()  # an entry point: before any third-party import
 
 CORPUS = REPO / "corpus"
 FONTS = [

@@ -30,6 +30,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from assistant import offline
+
+offline.apply()  # an entry point: offline switches before any third-party import
+
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
 QUESTIONS = (REPO / "bench" / "questions.txt").read_text(encoding="utf-8").split("\n")

@@ -25,7 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant import offline as _offline  # noqa: E402,F401
+from assistant import offline  # noqa: E402
+
+offline.apply()  # an entry point: before any third-party import
 from assistant import sentences, structure  # noqa: E402
 from assistant.chunking import TokenCounter, chunk_document  # noqa: E402
 from assistant.cleaning import clean  # noqa: E402

@@ -32,7 +32,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant import offline as _offline  # noqa: E402,F401
+from assistant import offline  # noqa: E402
+
+offline.apply()  # an entry point: before any third-party import
 from assistant.answering.features import NAMES, candidates, features  # noqa: E402
 from assistant.answering.scorer import (  # noqa: E402
     EvidenceWeights,

@@ -28,6 +28,22 @@ codes = [main(["--index", index, "ingest", corpus]),
 json.dump({"codes": codes}, open(out, "w"))
 """
 
+LIBRARY = r"""
+import json, os, sys
+import tests.netguard as guard
+index, corpus, out, log = sys.argv[1:5]
+guard.install(log, loopback=False)
+before = dict(os.environ)
+import assistant
+from assistant import Assistant
+imported = dict(os.environ)
+bot = Assistant(index_dir=index, corpus_dir=corpus)
+bot.ingest()
+answer = bot.ask("When did DeepSeek launch R1?")
+json.dump({"env_changed_by_import": sorted(set(imported.items()) ^ set(before.items())),
+           "text": answer.text}, open(out, "w"))
+"""
+
 pytestmark = pytest.mark.slow  # a whole ingest and ask in a subprocess under a socket guard
 
 
@@ -52,3 +68,28 @@ def test_ingest_and_ask_make_no_network_attempt(tmp_path: Path) -> None:
     assert not log.exists(), log.read_text()
     answer = json.loads(res.stdout[res.stdout.index("{") :])
     assert "January 20, 2025" in answer["text"]
+
+
+def test_library_use_is_offline_and_leaves_the_environment_alone(tmp_path: Path) -> None:
+    """``import assistant`` sets no variable (the offline switches belong to the entry points),
+    and a program that uses the library without them still makes no network attempt."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("ASSISTANT_", "HF_", "TRANSFORMERS_", "TIKTOKEN_", "NLTK_"))
+    }
+    env["PYTHONPATH"] = str(REPO)
+    out, log = tmp_path / "result.json", tmp_path / "network.log"
+    res = subprocess.run(
+        [sys.executable, "-c", LIBRARY, str(tmp_path / "index"), str(CORPUS), str(out), str(log)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert res.returncode == 0, res.stderr[-3000:]
+    result = json.loads(out.read_text())
+    assert result["env_changed_by_import"] == []
+    assert not log.exists(), log.read_text()
+    assert "January 20, 2025" in result["text"]
