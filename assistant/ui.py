@@ -1,12 +1,13 @@
-"""The Gradio chat UI: answers with clickable [n] citations and a sources panel.
+"""The Gradio chat UI: answers with clickable [n] citations and a sources panel; a Documents tab.
 
 Each answer's ``[n]`` markers link to the citation in the sources panel, where the quote is
-highlighted inside its surrounding text at its exact offsets. Abstentions are styled apart and
-say that the corpus does not cover the question. Thumbs up/down append a JSON line to the
-feedback file. The page shows only text of indexed corpus files (from :meth:`Assistant.texts`),
-never a path the browser names; nothing is fetched from the internet (local fonts, analytics
-off, no share link unless asked for). It does not answer questions itself (see
-:mod:`assistant.engine`).
+highlighted inside its surrounding text at its exact offsets (and, for a PDF, its page, with the
+context kept to that page). Abstentions are styled apart and say that the corpus does not cover
+the question. Thumbs up/down append a JSON line to the feedback file. The Documents tab
+(:mod:`assistant.ui_documents`) adds, lists and removes documents. The page shows only text of
+indexed corpus files (from :meth:`Assistant.texts`), escaped, never a path the browser names;
+nothing is fetched from the internet (local fonts, analytics off, no share link unless asked
+for). It does not answer questions itself (see :mod:`assistant.engine`).
 """
 
 from __future__ import annotations
@@ -16,14 +17,15 @@ import json
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
-from .answer import Answer
+from . import ui_documents
+from .answer import Answer, Citation
 from .engine import Assistant
 from .errors import AssistantError
 
@@ -40,7 +42,14 @@ CSS = """
   padding-left: 8px; }
 .error { color: #b91c1c; }
 a.cite { text-decoration: none; font-weight: 600; cursor: pointer; }
+a.cite .page, #sources .page { font-weight: 600; color: var(--color-accent); }
+#doc-message .doc-line { padding: 2px 0; }
+#doc-message .ok::before { content: "✓ "; color: #15803d; }
+#doc-message .no::before, #doc-message .error::before { content: "✗ "; color: #b91c1c; }
+#doc-message .doc-progress progress { width: 40%; vertical-align: middle; }
 """
+
+PageOf = Callable[[str, int], int | None]  # (source, offset) -> 1-based page, or None
 
 # [n] links: select the citation in the sources panel and scroll to it.
 JS = """
@@ -68,28 +77,63 @@ class Turn:
     answer: Answer | None
 
 
-def _link_markers(text: str, turn: int) -> str:
-    """Escape the answer and turn each [n] into a link to citation n of this turn."""
-    return re.sub(
-        r"\[(\d+)\]",
-        lambda m: f'<a class="cite" href="#src-{turn}-{m.group(1)}">[{m.group(1)}]</a>',
-        html.escape(text, quote=False),
-    )
+def _link_markers(text: str, turn: int, pages: dict[int, int] | None = None) -> str:
+    """Escape the answer and turn each [n] into a link to citation n of this turn, with the
+    page for a citation of a PDF ("[1, p. 2]")."""
+    pages = pages or {}
+
+    def link(m: re.Match[str]) -> str:
+        n = int(m.group(1))
+        page = f', <span class="page">p. {pages[n]}</span>' if n in pages else ""
+        return f'<a class="cite" href="#src-{turn}-{n}">[{n}{page}]</a>'
+
+    return re.sub(r"\[(\d+)\]", link, html.escape(text, quote=False))
+
+
+def _pages(answer: Answer) -> dict[int, int]:
+    return {c.n: c.page for c in answer.citations if c.page is not None}
 
 
 def render_answer(answer: Answer, turn: int) -> str:
     if answer.abstained:
         return f'<div class="abstained">Not in the corpus. {html.escape(answer.text)}</div>'
-    return _link_markers(answer.text, turn)
+    return _link_markers(answer.text, turn, _pages(answer))
 
 
-def render_sources(turns: list[Turn], selected: int | None, texts: dict[str, str]) -> str:
-    """The sources panel for one turn: each citation's document and its quote in context."""
+def _context(c: Citation, size: int, page_of: PageOf | None) -> tuple[int, int]:
+    """The span of text shown around a quote: ``CONTEXT_CHARS`` each side, kept to the quote's
+    pages when the document has pages (page_of is monotonic, so a binary search finds the
+    edges)."""
+    lo, hi = max(0, c.start - CONTEXT_CHARS), min(size, c.end + CONTEXT_CHARS)
+    if c.page is None or page_of is None:
+        return lo, hi
+    first, last = c.page, page_of(c.source, max(c.start, c.end - 1)) or c.page
+    a, b = lo, c.start  # the first offset on page ``first``
+    while a < b:
+        m = (a + b) // 2
+        a, b = (m + 1, b) if (page_of(c.source, m) or first) < first else (a, m)
+    lo = a
+    a, b = c.end, hi  # the first offset after page ``last``
+    while a < b:
+        m = (a + b) // 2
+        a, b = (m + 1, b) if (page_of(c.source, m) or last) <= last else (a, m)
+    return lo, a
+
+
+def render_sources(
+    turns: list[Turn],
+    selected: int | None,
+    texts: dict[str, str],
+    page_of: PageOf | None = None,
+) -> str:
+    """The sources panel for one turn: each citation's document, page and quote in context."""
     if not turns:
         return '<div class="empty">Sources of the selected answer appear here.</div>'
     index = len(turns) - 1 if selected is None else selected
     turn = turns[index]
-    head = f"<p><b>Sources for:</b> {html.escape(turn.question)}</p>"
+    head = (
+        f'<p class="for" data-turn="{index}"><b>Sources for:</b> {html.escape(turn.question)}</p>'
+    )
     if turn.answer is None:
         return head + "<p>No sources: this question could not be answered.</p>"
     if turn.answer.abstained:
@@ -99,14 +143,16 @@ def render_sources(turns: list[Turn], selected: int | None, texts: dict[str, str
         text = texts.get(c.source)
         if text is None or text[c.start : c.end] != c.quote:
             continue  # never show anything that is not the indexed file's own text
-        lo, hi = max(0, c.start - CONTEXT_CHARS), min(len(text), c.end + CONTEXT_CHARS)
+        lo, hi = _context(c, len(text), page_of)
         before = ("…" if lo else "") + text[lo : c.start]
         after = text[c.end : hi] + ("…" if hi < len(text) else "")
+        page = f' · <span class="page">p. {c.page}</span>' if c.page is not None else ""
         blocks.append(
             f'<div class="citation" id="src-{index}-{c.n}" data-start="{c.start}" '
-            f'data-end="{c.end}"><div class="meta">[{c.n}] <b>{html.escape(c.title)}</b>'
+            f'data-end="{c.end}" data-page="{c.page or ""}"><div class="meta">[{c.n}] '
+            f"<b>{html.escape(c.title)}</b>"
             + (f" › {html.escape(c.heading)}" if c.heading else "")
-            + f" · {html.escape(c.source)} · characters {c.start}–{c.end}</div>"
+            + f" · {html.escape(c.source)}{page} · characters {c.start}–{c.end}</div>"
             f'<div class="context">{html.escape(before)}<mark>{html.escape(c.quote)}</mark>'
             f"{html.escape(after)}</div></div>"
         )
@@ -154,6 +200,12 @@ class FeedbackLog:
 
 
 def build(assistant: Assistant, feedback: FeedbackLog) -> gr.Blocks:
+    def page_of(source: str, offset: int) -> int | None:
+        try:
+            return assistant.page_of(source, offset)
+        except AssistantError:
+            return None
+
     def respond(
         question: str, history: list[dict[str, Any]], turns: list[Turn]
     ) -> Iterator[tuple[Any, ...]]:
@@ -192,14 +244,19 @@ def build(assistant: Assistant, feedback: FeedbackLog) -> gr.Blocks:
             parts = re.findall(r".*?\[\d+\]", answer.text) or [answer.text]
             for k in range(1, len(parts)):
                 text = " ".join(p.strip() for p in parts[:k])
-                history[-1] = {"role": "assistant", "content": _link_markers(text, index)}
+                history[-1] = {
+                    "role": "assistant",
+                    "content": _link_markers(text, index, _pages(answer)),
+                }
                 yield history, turns, gr.update(), ""
         history[-1] = {"role": "assistant", "content": render_answer(answer, index)}
-        yield history, turns, render_sources(turns, index, texts), ""
+        yield history, turns, render_sources(turns, index, texts, page_of), ""
 
     def select(turns: list[Turn], evt: gr.SelectData) -> str:
         index = evt.index[0] if isinstance(evt.index, list | tuple) else evt.index
-        return render_sources(turns, min(int(index) // 2, len(turns) - 1), _texts(assistant))
+        return render_sources(
+            turns, min(int(index) // 2, len(turns) - 1), _texts(assistant), page_of
+        )
 
     def like(turns: list[Turn], evt: gr.LikeData) -> None:
         index = evt.index[0] if isinstance(evt.index, list | tuple) else evt.index
@@ -214,32 +271,39 @@ def build(assistant: Assistant, feedback: FeedbackLog) -> gr.Blocks:
         except AssistantError as exc:
             raise gr.Error(str(exc)) from None
 
-    with gr.Blocks(title="Grounded assistant", analytics_enabled=False) as app:
+    with gr.Blocks(
+        title="Grounded assistant",
+        analytics_enabled=False,
+        delete_cache=(3600, 3600),  # Gradio's temporary files (uploads are deleted when added)
+    ) as app:
         turns = gr.State([])
         gr.Markdown(
             "## Grounded assistant\nEvery answer quotes the corpus; click **[n]** to see the source."
         )
-        with gr.Row():
-            with gr.Column(scale=3):
-                chat = gr.Chatbot(
-                    elem_id="chat",
-                    height=460,
-                    sanitize_html=True,
-                    feedback_options=("Like", "Dislike"),
-                    label="Answers",
-                )
-                with gr.Row():
-                    box = gr.Textbox(
-                        elem_id="question",
-                        placeholder="Ask about the corpus…",
-                        show_label=False,
-                        scale=5,
-                        max_lines=4,
+        with gr.Tabs():
+            with gr.Tab("Chat", id="chat-tab"), gr.Row():
+                with gr.Column(scale=3):
+                    chat = gr.Chatbot(
+                        elem_id="chat",
+                        height=460,
+                        sanitize_html=True,
+                        feedback_options=("Like", "Dislike"),
+                        label="Answers",
                     )
-                    send = gr.Button("Ask", elem_id="ask", variant="primary", scale=1)
-            with gr.Column(scale=2):
-                sources = gr.HTML(render_sources([], None, {}), elem_id="sources")
-                status = gr.Markdown(elem_id="status")
+                    with gr.Row():
+                        box = gr.Textbox(
+                            elem_id="question",
+                            placeholder="Ask about the corpus…",
+                            show_label=False,
+                            scale=5,
+                            max_lines=4,
+                        )
+                        send = gr.Button("Ask", elem_id="ask", variant="primary", scale=1)
+                with gr.Column(scale=2):
+                    sources = gr.HTML(render_sources([], None, {}), elem_id="sources")
+                    status = gr.Markdown(elem_id="status")
+            with gr.Tab("Documents", id="documents-tab"):
+                ui_documents.build_tab(app, assistant, status, lambda: render_status(assistant))
         for trigger in (send.click, box.submit):
             trigger(
                 respond, [box, chat, turns], [chat, turns, sources, box], api_visibility="private"
@@ -274,6 +338,7 @@ def launch(
         js=JS,
         footer_links=["api"],
         ssr_mode=False,
+        max_file_size=f"{assistant.config.max_file_mb}mb",
         enable_monitoring=False,
         pwa=False,
         mcp_server=False,

@@ -3,6 +3,7 @@ called with gradio_client; it shows only corpus text and fetches nothing from th
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -12,11 +13,13 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from assistant import Assistant
 
+from . import docgen
 from .conftest import R1_SOURCE
 from .test_chroma_server import free_port
 
@@ -34,43 +37,33 @@ FLAGS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def server(
-    assistant: Assistant,
-    session_dir: Path,
-    corpus_copy: Path,
-    tmp_path_factory: pytest.TempPathFactory,
+@contextlib.contextmanager
+def chat_server(
+    index: Path, corpus: Path, cwd: Path, log_dir: Path, env: dict[str, str] | None = None
 ) -> Iterator[dict[str, object]]:
-    del assistant  # its index is the one the server opens
-    feedback = tmp_path_factory.mktemp("ui") / "feedback.jsonl"
+    """`assistant chat` in a subprocess, as a user starts it, with only loopback traffic allowed;
+    yields its URL, reported start-up time and feedback file."""
+    feedback = log_dir / "feedback.jsonl"
+    net_log = log_dir / "network.log"
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
-    env["ASSISTANT_FEEDBACK_FILE"] = str(feedback)
-    net_log = feedback.with_name("network.log")
-    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
-    guarded = (  # the server as `assistant chat` runs it, with only loopback traffic allowed
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    full_env.update(env or {})
+    full_env["ASSISTANT_FEEDBACK_FILE"] = str(feedback)
+    full_env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+    guarded = (
         "import sys, tests.netguard as g; g.install(sys.argv[1], loopback=True); "
         "from assistant.cli import main; sys.exit(main(sys.argv[2:]))"
     )
     proc = subprocess.Popen(
         [
-            sys.executable,
-            "-c",
-            guarded,
-            str(net_log),
-            "--index",
-            str(session_dir / "index"),
-            "chat",
-            "--port",
-            str(port),
-            "--corpus",
-            str(corpus_copy),
+            *(sys.executable, "-c", guarded, str(net_log)),
+            *("--index", str(index), "chat", "--port", str(port), "--corpus", str(corpus)),
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env=env,
-        cwd=session_dir,
+        env=full_env,
+        cwd=cwd,
     )
     assert proc.stdout is not None
     lines = []
@@ -82,10 +75,25 @@ def server(
         pytest.fail("assistant chat exited: " + "".join(lines))
     m = re.match(r"Running on (http://127\.0\.0\.1:\d+/)\s+\(ready in ([\d.]+) s", lines[-1])
     assert m, lines[-1]
-    yield {"url": m.group(1), "ready_s": float(m.group(2)), "feedback": feedback}
-    proc.terminate()
-    proc.wait(timeout=30)
+    try:
+        yield {"url": m.group(1), "ready_s": float(m.group(2)), "feedback": feedback}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
     assert not net_log.exists(), "the chat server tried the network: " + net_log.read_text()
+
+
+@pytest.fixture(scope="module")
+def server(
+    assistant: Assistant,
+    session_dir: Path,
+    corpus_copy: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[dict[str, object]]:
+    del assistant  # its index is the one the server opens
+    logs = tmp_path_factory.mktemp("ui")
+    with chat_server(session_dir / "index", corpus_copy, session_dir, logs) as started:
+        yield started
 
 
 def test_browser_answer_citation_abstention_feedback(
@@ -201,3 +209,191 @@ def test_no_file_is_served_by_path(server: dict[str, object], corpus_copy: Path,
 
 def test_startup_time_is_reported(server: dict[str, object]) -> None:
     assert float(str(server["ready_s"])) > 0  # a figure is reported; speed is the benchmark's
+
+
+# -- the Documents page -------------------------------------------------------------------------
+
+HOSTILE_TITLE = 'City <b>works</b> report <img src=x onerror="window.__xss=1">'
+SEED = {
+    "ferries.txt": "Ferry timetable\n\nThe first ferry leaves at six in the morning. "
+    "The last ferry leaves at midnight.\n",
+    "cafe.md": "# Harbour cafe\n\nThe harbour cafe sells its crème brûlée for five euros. "
+    "It opens at eight every morning.\n",
+}
+
+
+@pytest.fixture(scope="module")
+def docs_server(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[dict[str, object]]:
+    """A chat server over a small corpus of its own, in an index of its own (uploads and
+    removals change both, so no other test shares them)."""
+    home = tmp_path_factory.mktemp("docs-ui")
+    corpus = home / "corpus"
+    corpus.mkdir()
+    for name, text in SEED.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    with chat_server(home / "index", corpus, home, home) as started:
+        yield {**started, "corpus": corpus, "home": home}
+
+
+def _open_documents(page: Any, url: str, documents: int) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(url)
+    expect(page.locator("#status")).to_contain_text(f"{documents} documents", timeout=30_000)
+    page.get_by_role("tab", name="Documents").click()
+    page.locator("#documents").wait_for(timeout=10_000)
+
+
+def _upload(page: Any, paths: list[Path]) -> list[str]:
+    """Drop ``paths`` on the upload area; Gradio's temporary paths of the uploaded files."""
+    with page.expect_response(lambda r: r.request.method == "POST" and "/upload?" in r.url) as res:
+        page.locator("#doc-upload input[type=file]").set_input_files([str(p) for p in paths])
+    temp_paths = [str(p) for p in res.value.json()]
+    page.wait_for_timeout(300)
+    return temp_paths
+
+
+def _ask(page: Any, question: str, turn: int) -> None:
+    """Ask on the Chat tab and wait for the sources of this page's ``turn``-th answer (0-based)."""
+    from playwright.sync_api import expect
+
+    page.get_by_role("tab", name="Chat").click()
+    page.locator("#question textarea").fill(question)
+    page.locator("#ask").click()
+    expect(page.locator(f"#sources .for[data-turn='{turn}']")).to_contain_text(
+        f"Sources for: {question}", timeout=30_000
+    )
+
+
+def test_documents_page_upload_pdf_then_cite_its_page(
+    docs_server: dict[str, object], tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    url, corpus = str(docs_server["url"]), Path(str(docs_server["corpus"]))
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(docgen.pdf(docgen.PDF_PAGES, title=HOSTILE_TITLE))
+    exe = tmp_path / "setup.exe"
+    exe.write_bytes(b"MZ\x90\x00 not a document")
+    requests: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.on("request", lambda r: requests.append(r.url))
+        _open_documents(page, url, len(SEED))
+        expect(page.locator("#documents")).to_contain_text("ferries.txt")
+        expect(page.locator("#documents")).to_contain_text("cafe.md")
+
+        # Two files at once: the PDF is saved and indexed, the .exe refused with its reason.
+        temp_paths = _upload(page, [pdf, exe])
+        page.evaluate(  # remember whether indexing progress was ever on the page
+            """() => { window.__sawProgress = false;
+              new MutationObserver(() => { if (document.querySelector('#doc-message progress'))
+                window.__sawProgress = true; }).observe(document.body,
+                {childList: true, subtree: true}); }"""
+        )
+        page.locator("#doc-add").click()
+        message = page.locator("#doc-message")
+        expect(message).to_contain_text("Indexed report.pdf (pdf, 3 pages", timeout=60_000)
+        expect(message).to_contain_text(
+            "Not added: setup.exe: .exe files are not accepted; upload one of .docx"
+        )
+        expect(message).to_contain_text(f"{len(SEED) + 1} documents")
+        assert page.evaluate("window.__sawProgress") is True
+        table = page.locator("#documents")
+        expect(table).to_contain_text("report.pdf")
+        expect(table).to_contain_text(HOSTILE_TITLE)  # shown as text, never as markup
+        assert page.evaluate("window.__xss") is None
+        assert table.locator("img, b").count() == 0
+        row = table.get_by_role("row").filter(has_text="report.pdf").first.inner_text()
+        assert re.search(r"\bpdf\b.*\b3\b", row, re.S), row
+        assert sorted(os.listdir(corpus)) == ["cafe.md", "ferries.txt", "report.pdf"]
+        assert (corpus / "report.pdf").read_bytes() == pdf.read_bytes()
+        for temp in temp_paths:  # Gradio's copies are gone: nothing uploaded is served back
+            with pytest.raises(urllib.error.HTTPError) as err:
+                urllib.request.urlopen(url.rstrip("/") + "/gradio_api/file=" + temp, timeout=10)
+            assert err.value.code == 403
+
+        # The same name again: refused, the file in the folder is left as it was.
+        again = tmp_path / "again" / "report.pdf"
+        again.parent.mkdir()
+        again.write_bytes(docgen.pdf(["Another report."]))
+        _upload(page, [again])
+        page.locator("#doc-add").click()
+        expect(message).to_contain_text(
+            "Not added: report.pdf is already in the corpus folder", timeout=30_000
+        )
+        assert (corpus / "report.pdf").read_bytes() == pdf.read_bytes()
+
+        # The next question sees the upload: cited with its page, the quote highlighted.
+        _ask(page, "When did the harbour bridge open?", 0)
+        expect(page.locator("#status")).to_contain_text(f"{len(SEED) + 1} documents")
+        cite = page.locator("#chat a.cite").first
+        expect(cite).to_have_text("[1, p. 2]")
+        page.wait_for_timeout(300)
+        cite.click()
+        active = page.locator("#sources .citation.active")
+        active.wait_for(timeout=5_000)
+        expect(active.locator(".meta .page")).to_have_text("p. 2")
+        assert active.get_attribute("data-page") == "2"
+        assert "report.pdf" in active.locator(".meta").inner_text()
+        assert HOSTILE_TITLE in active.locator(".meta").inner_text()
+        mark = active.locator("mark")
+        assert mark.is_visible() and mark.inner_text() == docgen.PDF_ANSWER
+        context = active.locator(".context").inner_text()
+        assert "northern shore of the harbour" in context  # page 2 around the quote...
+        assert "reading room" not in context and "museum" not in context  # ...and no other page
+        assert page.evaluate("window.__xss") is None
+        browser.close()
+    assert [u for u in requests if not u.startswith(url.rstrip("/"))] == []
+
+
+def test_documents_page_remove_keeps_the_file_unless_ticked(
+    docs_server: dict[str, object], tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    url, corpus = str(docs_server["url"]), Path(str(docs_server["corpus"]))
+    notes = tmp_path / "lighthouse notes.txt"
+    notes.write_text("The lighthouse was painted red in 1999.\n", encoding="utf-8")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        _open_documents(page, url, len(os.listdir(corpus)))
+        _upload(page, [notes])
+        page.locator("#doc-add").click()
+        message = page.locator("#doc-message")
+        expect(message).to_contain_text("Indexed lighthouse notes.txt", timeout=60_000)
+        _ask(page, "How much does the crème brûlée cost?", 0)
+        assert "cafe.md" in page.locator("#sources").inner_text()
+
+        # Remove cafe.md, picked in the table, with the box left unticked: the file stays.
+        page.get_by_role("tab", name="Documents").click()
+        page.locator("#documents").get_by_text("cafe.md", exact=True).click()
+        expect(page.locator("#doc-choice input")).to_have_value(re.compile("cafe.md"))
+        page.locator("#doc-remove").click()
+        expect(message).to_contain_text("Removed cafe.md from the index", timeout=30_000)
+        expect(message).to_contain_text("Its file stays in the corpus folder")
+        expect(page.locator("#documents")).not_to_contain_text("cafe.md")
+        assert (corpus / "cafe.md").is_file()
+        _ask(page, "How much does the crème brûlée cost?", 1)
+        assert "cafe.md" not in page.locator("#sources").inner_text()
+
+        # Remove the notes, picked in the menu, with the box ticked: the file goes too.
+        page.get_by_role("tab", name="Documents").click()
+        page.locator("#doc-choice input").click()
+        page.get_by_role("option", name=re.compile("lighthouse notes.txt")).click()
+        page.locator("#doc-delete-file input[type=checkbox]").check()
+        page.locator("#doc-remove").click()
+        expect(message).to_contain_text(
+            "Removed lighthouse notes.txt from the index", timeout=30_000
+        )
+        expect(message).to_contain_text("deleted its file from the corpus folder")
+        expect(page.locator("#doc-delete-file input[type=checkbox]")).not_to_be_checked()
+        assert not (corpus / "lighthouse notes.txt").exists()
+        _ask(page, "When was the lighthouse painted red?", 2)
+        assert "lighthouse notes.txt" not in page.locator("#sources").inner_text()
+        assert "Traceback" not in page.content()
+        browser.close()
