@@ -39,6 +39,20 @@ def pdf(pages: list[str], title: str | None = None) -> bytes:
     return bytes(doc.output())
 
 
+def pdf_paragraphs(blocks: list[tuple[str, str]], leading: float = 6, space: float = 5) -> bytes:
+    """One page of typeset blocks: ``("h", text)`` a bold heading, ``("p", text)`` a paragraph
+    wrapped over several lines ``leading`` mm apart; ``space`` mm more after each block."""
+    from fpdf import FPDF
+
+    doc = FPDF()
+    doc.add_page()
+    for kind, text in blocks:
+        doc.set_font("Helvetica", "B" if kind == "h" else "", 15 if kind == "h" else 11)
+        doc.multi_cell(0, leading, text, new_x="LMARGIN", new_y="NEXT")
+        doc.ln(space)
+    return bytes(doc.output())
+
+
 def image_only_pdf() -> bytes:
     """A one-page "scan": a picture of text, and no text layer."""
     from fpdf import FPDF

@@ -45,6 +45,27 @@ def test_pdf_text_per_page_with_page_offsets() -> None:
         assert " ".join(got.text[got.pages[i] : end].split()) == page
 
 
+LONG = (
+    "The harbour bridge opened in 1932 after eight years of work. It carries eight lanes of "
+    "traffic and two railway tracks across the water to the northern shore of the harbour, "
+    "and a footpath on its eastern side."
+)
+
+
+def test_pdf_paragraphs_and_headings_on_a_page_are_blocks_of_their_own() -> None:
+    blocks = [("h", "Harbour works"), ("p", LONG), ("p", "The museum was founded in 1901.")]
+    got = readers.read(docgen.pdf_paragraphs(blocks), "works.pdf")
+    parts = got.text.strip("\n").split("\n\n")
+    assert [" ".join(p.split()) for p in parts] == [text for _, text in blocks]
+    assert "\n" in parts[1]  # the wrapped lines of a paragraph stay one block
+    # a paragraph's lines are not cut apart when the text is double-spaced, or set with no
+    # space between paragraphs at all (then nothing tells them apart: one block, as before)
+    for leading, space in ((12, 0), (6, 0)):
+        pdf = docgen.pdf_paragraphs([("p", LONG), ("p", LONG)], leading=leading, space=space)
+        text = readers.read(pdf, "dense.pdf").text
+        assert "\n\n" not in text.strip() and text.count("\n") >= 4, (leading, space)
+
+
 def test_pdf_without_text_layer_encrypted_or_damaged_is_refused_with_the_reason() -> None:
     assert reason(docgen.image_only_pdf(), "scan.pdf") == (
         "no text layer (1 page(s) of images: a scan or an image-only PDF); run OCR on it first "
