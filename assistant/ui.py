@@ -5,9 +5,12 @@ highlighted inside its surrounding text at its exact offsets (and, for a PDF, it
 context kept to that page). Abstentions are styled apart and say that the corpus does not cover
 the question. Thumbs up/down append a JSON line to the feedback file. The Documents tab
 (:mod:`assistant.ui_documents`) adds, lists and removes documents. The page shows only text of
-indexed corpus files (from :meth:`Assistant.texts`), escaped, never a path the browser names;
-nothing is fetched from the internet (local fonts, analytics off, no share link unless asked
-for). It does not answer questions itself (see :mod:`assistant.engine`).
+indexed corpus files (from :meth:`Assistant.texts`), never a path the browser names, and always
+as text: every message is HTML that this module builds with document text escaped, and the chat
+renders no Markdown or LaTeX, so a quote holding ``![x](http://host/t.png)`` or ``<a href=...>``
+shows those characters and fetches or links nothing. Nothing is fetched from the internet (local
+fonts, analytics off, no share link unless asked for); uploads are guarded by
+:mod:`assistant.ui_guard`. It does not answer questions itself (see :mod:`assistant.engine`).
 """
 
 from __future__ import annotations
@@ -15,16 +18,19 @@ from __future__ import annotations
 import html
 import json
 import re
+import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from starlette.middleware import Middleware
 
-from . import ui_documents
+from . import ui_documents, ui_guard, uploads
 from .answer import Answer, Citation
 from .engine import Assistant
 from .errors import AssistantError
@@ -41,6 +47,7 @@ CSS = """
 .abstained { font-style: italic; color: var(--body-text-color-subdued); border-left: 3px solid #9ca3af;
   padding-left: 8px; }
 .error { color: #b91c1c; }
+#chat .message-content { white-space: pre-wrap; }
 a.cite { text-decoration: none; font-weight: 600; cursor: pointer; }
 a.cite .page, #sources .page { font-weight: 600; color: var(--color-accent); }
 #doc-message .doc-line { padding: 2px 0; }
@@ -160,16 +167,28 @@ def render_sources(
 
 
 def render_status(assistant: Assistant) -> str:
+    """The status line, as escaped HTML (an error may name corpus files)."""
     try:
         st = assistant.status()
     except AssistantError as exc:
-        return f"**Index unavailable:** {exc}"
+        return f"<b>Index unavailable:</b> {html.escape(str(exc))}"
     built = time.strftime("%Y-%m-%d %H:%M", time.localtime(float(st["built_at"])))
+
+    def code(key: str) -> str:
+        return f"<code>{html.escape(str(st[key]))}</code>"
+
     return (
-        f"**{st['documents']}** documents · **{st['chunks']}** chunks · index built {built}  \n"
-        f"answerer: `{st['answerer']}` · embeddings: `{st['embed_model_name']}` "
-        f"(ONNX for queries) · store: `{st['store']}`"
+        f"<b>{st['documents']}</b> documents · <b>{st['chunks']}</b> chunks · index built {built}"
+        f"<br>answerer: {code('answerer')} · embeddings: {code('embed_model_name')} "
+        f"(ONNX for queries) · store: {code('store')}"
     )
+
+
+def unexpected(exc: Exception) -> str:
+    """A one-line message for a failure that is not the user's to fix; the trace goes to the
+    server's stderr, never to the page."""
+    traceback.print_exception(exc, file=sys.stderr)
+    return f"the question could not be answered ({type(exc).__name__}); the server log has details"
 
 
 class FeedbackLog:
@@ -212,7 +231,9 @@ def build(assistant: Assistant, feedback: FeedbackLog) -> gr.Blocks:
         history = list(history or [])
         turns = list(turns or [])
         texts = _texts(assistant)
-        shown = html.escape((question or "").strip())
+        # As typed, with any lone surrogate written out ("\\udcff"): the page can show that.
+        asked = (question or "").strip().encode("utf-8", "backslashreplace").decode("utf-8")
+        shown = html.escape(asked)
         history.append({"role": "user", "content": shown})
         history.append(
             {"role": "assistant", "content": '<div class="pending">Searching the corpus…</div>'}
@@ -220,6 +241,7 @@ def build(assistant: Assistant, feedback: FeedbackLog) -> gr.Blocks:
         yield history, turns, gr.update(), ""
         answer: Answer | None = None
         index = len(turns)
+        failure = ""
         try:
             # A generative answerer yields verified text as it grows; then the final Answer.
             for item in assistant.ask_stream(question):
@@ -229,16 +251,20 @@ def build(assistant: Assistant, feedback: FeedbackLog) -> gr.Blocks:
                     history[-1] = {"role": "assistant", "content": html.escape(item) + " …"}
                     yield history, turns, gr.update(), ""
         except AssistantError as exc:
-            gr.Warning(str(exc))
+            failure = str(exc)
+        except Exception as exc:  # shown as one line; the server keeps running
+            failure = unexpected(exc)
+        if failure:
+            gr.Warning(html.escape(failure))  # Gradio renders a warning's HTML
             history[-1] = {
                 "role": "assistant",
-                "content": f'<div class="error">{html.escape(str(exc))}</div>',
+                "content": f'<div class="error">{html.escape(failure)}</div>',
             }
-            turns.append(Turn((question or "").strip(), None))
+            turns.append(Turn(asked, None))
             yield history, turns, gr.update(), ""
             return
         assert answer is not None  # ask_stream always ends with the Answer
-        turns.append(Turn(question.strip(), answer))
+        turns.append(Turn(asked, answer))
         if not answer.abstained:
             # Show the answer quote by quote before the finished answer and its sources.
             parts = re.findall(r".*?\[\d+\]", answer.text) or [answer.text]
@@ -270,6 +296,8 @@ def build(assistant: Assistant, feedback: FeedbackLog) -> gr.Blocks:
             return assistant.ask(question).to_dict()
         except AssistantError as exc:
             raise gr.Error(str(exc)) from None
+        except Exception as exc:  # never the bare {"error": null} of an unexpected exception
+            raise gr.Error(unexpected(exc)) from None
 
     with gr.Blocks(
         title="Grounded assistant",
@@ -283,10 +311,13 @@ def build(assistant: Assistant, feedback: FeedbackLog) -> gr.Blocks:
         with gr.Tabs():
             with gr.Tab("Chat", id="chat-tab"), gr.Row():
                 with gr.Column(scale=3):
-                    chat = gr.Chatbot(
+                    chat = gr.Chatbot(  # messages are our HTML, document text escaped in it
                         elem_id="chat",
                         height=460,
+                        render_markdown=False,
+                        latex_delimiters=[],
                         sanitize_html=True,
+                        allow_tags=False,
                         feedback_options=("Like", "Dislike"),
                         label="Answers",
                     )
@@ -301,7 +332,7 @@ def build(assistant: Assistant, feedback: FeedbackLog) -> gr.Blocks:
                         send = gr.Button("Ask", elem_id="ask", variant="primary", scale=1)
                 with gr.Column(scale=2):
                     sources = gr.HTML(render_sources([], None, {}), elem_id="sources")
-                    status = gr.Markdown(elem_id="status")
+                    status = gr.HTML(elem_id="status")
             with gr.Tab("Documents", id="documents-tab"):
                 ui_documents.build_tab(app, assistant, status, lambda: render_status(assistant))
         for trigger in (send.click, box.submit):
@@ -325,7 +356,10 @@ def _texts(assistant: Assistant) -> dict[str, str]:
 def launch(
     assistant: Assistant, host: str, port: int, share: bool, feedback_file: Path
 ) -> tuple[Any, str]:
-    """Start the server without blocking; returns (app, local URL)."""
+    """Start the server without blocking; returns (app, local URL). Gradio's uploads go to a
+    folder of this server's own, removed when the process exits (:mod:`assistant.ui_guard`)."""
+    upload_dir = ui_guard.private_upload_folder(gr.utils.get_upload_folder())
+    guard = Middleware(ui_guard.Guard, allowed=uploads.allowed(), upload_dir=str(upload_dir))
     app = build(assistant, FeedbackLog(feedback_file))
     _, url, _ = app.launch(
         server_name=host,
@@ -342,5 +376,6 @@ def launch(
         enable_monitoring=False,
         pwa=False,
         mcp_server=False,
+        app_kwargs={"middleware": [guard]},
     )
     return app, url

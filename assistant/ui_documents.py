@@ -8,7 +8,8 @@ its progress streamed to the page. The table lists the indexed documents
 deleted from the corpus folder only when the user ticks the box that says so. Every change is
 made through the engine's public methods, which drop its opened state, so the next question sees
 it without a restart. Everything shown is text (escaped HTML, plain table cells); no document is
-served or rendered as markup. It does not build the chat (see :mod:`assistant.ui`).
+served or rendered as markup. Which uploads the server takes at all (same origin, size, type) is
+:mod:`assistant.ui_guard`'s. It does not build the chat (see :mod:`assistant.ui`).
 """
 
 from __future__ import annotations
@@ -266,7 +267,7 @@ class DocumentsPage:
 
 
 def build_tab(
-    app: gr.Blocks, assistant: Assistant, status: gr.Markdown, status_text: Callable[[], str]
+    app: gr.Blocks, assistant: Assistant, status: gr.HTML, status_text: Callable[[], str]
 ) -> None:
     """The Documents tab's components and events, inside the current ``gr.Tab`` of ``app``;
     every change also refreshes the chat tab's ``status`` line."""
@@ -281,6 +282,7 @@ def build_tab(
         with gr.Column(scale=3):
             files = gr.File(
                 file_count="multiple",
+                file_types=list(uploads.allowed()),  # the chooser's filter; the server checks too
                 type="filepath",
                 label="Drop files here, or click to choose",
                 elem_id="doc-upload",

@@ -286,8 +286,11 @@ def test_documents_page_upload_pdf_then_cite_its_page(
         expect(page.locator("#documents")).to_contain_text("ferries.txt")
         expect(page.locator("#documents")).to_contain_text("cafe.md")
 
-        # Two files at once: the PDF is saved and indexed, the .exe refused with its reason.
+        # Two files at once: the .exe is refused by the upload area (only the readers' types are
+        # taken; the server refuses others too), the PDF is uploaded, saved and indexed.
         temp_paths = _upload(page, [pdf, exe])
+        assert [Path(t).name for t in temp_paths] == ["report.pdf"]
+        expect(page.get_by_text("Invalid file type: setup.exe. Only .docx")).to_be_visible()
         page.evaluate(  # remember whether indexing progress was ever on the page
             """() => { window.__sawProgress = false;
               new MutationObserver(() => { if (document.querySelector('#doc-message progress'))
@@ -297,9 +300,6 @@ def test_documents_page_upload_pdf_then_cite_its_page(
         page.locator("#doc-add").click()
         message = page.locator("#doc-message")
         expect(message).to_contain_text("Indexed report.pdf (pdf, 3 pages", timeout=60_000)
-        expect(message).to_contain_text(
-            "Not added: setup.exe: .exe files are not accepted; upload one of .docx"
-        )
         expect(message).to_contain_text(f"{len(SEED) + 1} documents")
         assert page.evaluate("window.__sawProgress") is True
         table = page.locator("#documents")
@@ -397,3 +397,186 @@ def test_documents_page_remove_keeps_the_file_unless_ticked(
         assert "lighthouse notes.txt" not in page.locator("#sources").inner_text()
         assert "Traceback" not in page.content()
         browser.close()
+
+
+# -- document text is shown as text; uploads are same-origin, limited and cleaned up ------------
+
+REMOTE = "203.0.113.5"  # TEST-NET-3: documentation addresses, never routed
+PLANTED = (
+    "The lighthouse keeper's cat is called Biscuit ![x](http://203.0.113.5/t.png) "
+    '![y](//203.0.113.5/p.png) <img src="http://203.0.113.5/u.png"> and naps by the lamp, see '
+    '[click](http://203.0.113.5/) or <a href="http://203.0.113.5/a">here</a>.'
+)
+PLANTED_TITLE = (
+    "Notes ![t](http://203.0.113.5/title.png) [home](http://203.0.113.5/title) "
+    '<img src="http://203.0.113.5/v.png">'
+)
+CAT_QUESTION = "What is the lighthouse keeper's cat called?"
+# Elements with the remote address in an attribute that loads or links something.
+REMOTE_ATTRIBUTES = """() => [...document.querySelectorAll('*')].filter(e => [...e.attributes]
+    .some(a => ['src', 'href', 'srcset', 'poster', 'data', 'action', 'formaction', 'background',
+                'style', 'xlink:href'].includes(a.name) && a.value.includes('203.0.113.5')))
+    .map(e => e.outerHTML)"""
+
+
+def _markup_corpus(corpus: Path) -> None:
+    corpus.mkdir()
+    (corpus / "tracker.txt").write_text(
+        f"Harbour notes\n\n{PLANTED}\n\nThe harbour master rings the bell at noon.\n",
+        encoding="utf-8",
+    )
+    (corpus / "ferries.txt").write_text(SEED["ferries.txt"], encoding="utf-8")
+    manifest = {"documents": {"tracker.txt": {"title": PLANTED_TITLE}}}
+    (corpus / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def markup_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
+    """A chat server whose corpus holds Markdown and HTML that would fetch and link to a remote
+    host if rendered; uploads limited to 1 MB, Gradio's temporary folder under the test's."""
+    home = tmp_path_factory.mktemp("markup-ui")
+    _markup_corpus(home / "corpus")
+    temp = home / "gradio-temp"
+    env = {"ASSISTANT_MAX_FILE_MB": "1", "GRADIO_TEMP_DIR": str(temp)}
+    with chat_server(home / "index", home / "corpus", home, home, env) as started:
+        yield {**started, "temp": temp}
+
+
+def _post_upload(url: str, name: str, data: bytes, origin: str | None = None) -> Any:
+    import httpx
+
+    headers = {"Origin": origin} if origin is not None else {}
+    return httpx.post(
+        url.rstrip("/") + "/gradio_api/upload",
+        files={"files": (name, data)},
+        headers=headers,
+        timeout=30,
+    )
+
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+
+
+def test_document_markup_is_shown_as_text(markup_server: dict[str, object]) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    url = str(markup_server["url"])
+    requests: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(url)
+        expect(page.locator("#status")).to_contain_text("2 documents", timeout=30_000)
+        _ask(page, CAT_QUESTION, 0)
+        chat = page.locator("#chat")
+        expect(chat.locator("a.cite")).to_have_count(1)
+        shown = chat.inner_text()
+        for literal in (
+            "![x](http://203.0.113.5/t.png)",
+            "![y](//203.0.113.5/p.png)",
+            '<img src="http://203.0.113.5/u.png">',
+            "[click](http://203.0.113.5/)",
+            '<a href="http://203.0.113.5/a">here</a>',
+        ):
+            assert literal in shown, (literal, shown)
+        assert chat.locator("a:not(.cite)").count() == 0  # only our own [n] links
+        assert chat.locator("img").count() == 0
+        sources = page.locator("#sources")
+        assert sources.locator("mark").inner_text() == PLANTED
+        assert PLANTED_TITLE in sources.locator(".meta").inner_text()
+        assert sources.locator("a, img").count() == 0
+        chat.locator("a.cite").click()  # our own link still selects the citation
+        page.locator("#sources .citation.active").wait_for(timeout=5_000)
+
+        # A question holding a lone surrogate (as a page's script can send): a readable message.
+        page.locator("#question textarea").evaluate(
+            """(e) => { e.value = 'When does the first ferry leave?\\udcff';
+                e.dispatchEvent(new Event('input', {bubbles: true})); }"""
+        )
+        page.locator("#ask").click()
+        expect(chat.locator(".error")).to_contain_text(
+            "the question is not valid text", timeout=20_000
+        )
+        expect(chat).to_contain_text("When does the first ferry leave?\\udcff")
+
+        page.get_by_role("tab", name="Documents").click()
+        table = page.locator("#documents")
+        expect(table).to_contain_text(PLANTED_TITLE)
+        assert table.locator("a, img").count() == 0
+        page.wait_for_timeout(500)  # time for any image fetch to start
+        assert page.evaluate(REMOTE_ATTRIBUTES) == []
+        assert "Traceback" not in page.content()
+        browser.close()
+    assert [u for u in requests if not u.startswith(url.rstrip("/"))] == []
+
+
+def test_upload_from_another_origin_is_refused(markup_server: dict[str, object]) -> None:
+    url, temp = str(markup_server["url"]), Path(str(markup_server["temp"]))
+    before = _files(temp)
+    port = int(url.rstrip("/").rsplit(":", 1)[1])
+    for origin in (f"http://{REMOTE}", "null", f"http://127.0.0.1:{port + 1}", "https://127.0.0.1"):
+        res = _post_upload(url, "notes.txt", b"Planted from elsewhere.\n", origin)
+        assert res.status_code == 403, (origin, res.status_code, res.text)
+    assert _files(temp) == before  # nothing was written
+    for origin in (url.rstrip("/"), None):  # the page itself, and clients that send no Origin
+        res = _post_upload(url, "notes.txt", b"The bell rings at noon.\n", origin)
+        assert res.status_code == 200, (origin, res.text)
+        (path,) = res.json()
+        assert Path(path).is_file() and Path(path).resolve().is_relative_to(temp.resolve())
+
+
+def test_oversize_or_unreadable_type_upload_is_refused(markup_server: dict[str, object]) -> None:
+    url, temp = str(markup_server["url"]), Path(str(markup_server["temp"]))
+    before = _files(temp)
+    res = _post_upload(url, "big.txt", b"a" * (2**20 + 1))  # the limit is 1 MB here
+    assert res.status_code == 413, res.text
+    res = _post_upload(url, "setup.exe", b"MZ\x90\x00 not a document")
+    assert res.status_code == 415 and ".exe" in res.text, res.text
+    assert _files(temp) == before
+
+
+def _call_ask(url: str, question: str) -> str:
+    """The event stream of one ``/ask`` call over Gradio's HTTP API, the question sent as JSON
+    with ``\\u`` escapes (gradio_client cannot send a lone surrogate: it encodes as UTF-8)."""
+    import httpx
+
+    base = url.rstrip("/") + "/gradio_api/call/ask"
+    body = json.dumps({"data": [question]})  # ensure_ascii: "\\udcff" stays an escape
+    res = httpx.post(base, content=body, headers={"Content-Type": "application/json"}, timeout=30)
+    res.raise_for_status()
+    with httpx.stream("GET", f"{base}/{res.json()['event_id']}", timeout=60) as events:
+        return events.read().decode("utf-8")
+
+
+def test_undecodable_question_gets_a_message(markup_server: dict[str, object]) -> None:
+    from gradio_client import Client
+
+    url = str(markup_server["url"])
+    # "\udcff" is how Python carries the undecodable byte 0xff; "\ud800" is a lone surrogate.
+    for question, position in (("When does the first ferry leave?\udcff", 33), ("\ud800 ferry", 1)):
+        events = _call_ask(url, question)
+        assert "event: error" in events, events
+        assert f"the question is not valid text: character {position} " in events, events
+    assert "event: complete" in _call_ask(url, "When does the first ferry leave?")
+    client = Client(url, verbose=False)
+    assert "ferry" in client.predict("When does the first ferry leave?", api_name="/ask")["text"]
+
+
+def test_uploads_do_not_outlive_the_server(tmp_path: Path) -> None:
+    corpus, temp = tmp_path / "corpus", tmp_path / "gradio-temp"
+    corpus.mkdir()
+    (corpus / "ferries.txt").write_text(SEED["ferries.txt"], encoding="utf-8")
+    env = {"GRADIO_TEMP_DIR": str(temp)}
+    with chat_server(tmp_path / "index", corpus, tmp_path, tmp_path, env) as started:
+        res = _post_upload(str(started["url"]), "notes.txt", b"The bell rings at noon.\n")
+        assert res.status_code == 200, res.text
+        upload = Path(res.json()[0])
+        assert upload.is_file()
+        own = upload.relative_to(temp).parts[0]  # the server's own folder under GRADIO_TEMP_DIR
+        assert own.startswith("assistant-chat-")
+    # The server was stopped (SIGTERM): its folder is gone with every upload in it. (Gradio's
+    # empty vibe_edit_history folder, made at import, may stay.)
+    assert _files(temp) == []
+    assert not (temp / own).exists()
