@@ -25,3 +25,21 @@ def test_bm25_top_hit_is_kept_although_dense_misses_it(assistant: Assistant) -> 
     got = assistant.retrieve(QUESTION, 8)
     assert (top_bm25.source, top_bm25.start) in {(p.source, p.start) for p in got}
     assert any("Jessica Durdu" in p.text for p in got)
+
+
+def test_a_markdown_heading_pairs_with_each_unit_under_it() -> None:
+    """A passage that starts with its own heading, with or without '#' marks, offers
+    (heading, unit) candidates: the version a changelog entry gives sits in its heading."""
+    from assistant.answering.features import candidates
+    from assistant.retrieval import Passage
+
+    for mark in ("## ", ""):
+        text = f"{mark}apt (2.5.2) unstable\nOne.\nTwo.\nThree."
+        head = len(mark) + len("apt (2.5.2) unstable")
+        spans = [(0, head), (head + 1, head + 5), (head + 6, head + 10), (head + 11, head + 17)]
+        p = Passage(
+            "NEWS.md", 0, len(text), text, 1.0, 1, None, None, "c",
+            ("apt (2.5.2) unstable",), tuple(spans),
+        )  # fmt: skip
+        pairs = [c.text for c in candidates([p]) if not c.adjacent]
+        assert pairs == [f"{mark}apt (2.5.2) unstable Two.", f"{mark}apt (2.5.2) unstable Three."]

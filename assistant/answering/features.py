@@ -98,8 +98,12 @@ def units_of(p: Passage) -> list[Unit]:
     return [Unit(p.source, p.start + s, p.start + e, p.text[s:e], p) for s, e in spans]
 
 
+_ATX_MARKS = re.compile(r"^\s{0,3}#{1,6}\s+|\s+#+\s*$")
+
+
 def _is_heading(p: Passage, u: Unit) -> bool:
-    return bool(p.headings) and " ".join(u.text.split()) == p.headings[-1]
+    """Whether ``u`` is the passage's own heading (its title, with any Markdown ``#`` marks)."""
+    return bool(p.headings) and " ".join(_ATX_MARKS.sub("", u.text).split()) == p.headings[-1]
 
 
 def candidates(passages: list[Passage]) -> list[Candidate]:
