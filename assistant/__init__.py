@@ -14,7 +14,13 @@ import threading as _threading
 from typing import TYPE_CHECKING, Any
 
 from .answer import NOT_IN_CORPUS, Answer, Citation
-from .errors import AssistantError, DependencyError, IndexStaleError, UserError
+from .errors import (
+    AssistantError,
+    DependencyError,
+    IndexDamagedError,
+    IndexStaleError,
+    UserError,
+)
 
 if TYPE_CHECKING:
     from .engine import Assistant, DocumentInfo
@@ -27,6 +33,7 @@ __all__ = [
     "Citation",
     "DependencyError",
     "DocumentInfo",
+    "IndexDamagedError",
     "IndexStaleError",
     "UserError",
     "ask",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -31,7 +32,9 @@ def _say(msg: str) -> None:
 def _assistant(args: argparse.Namespace) -> Assistant:
     from .engine import Assistant
 
-    return Assistant(index_dir=args.index, corpus_dir=getattr(args, "corpus", None), progress=_say)
+    a = Assistant(index_dir=args.index, corpus_dir=getattr(args, "corpus", None), progress=_say)
+    args.assistant = a  # for the Ctrl+C message
+    return a
 
 
 def _bar(desc: str, total: int, unit: str) -> Any:
@@ -64,7 +67,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     print(f"indexed by format: {formats}")
     print(
         f"{stats.documents} documents ({len(stats.new)} new, {len(stats.changed)} changed, "
-        f"{len(stats.removed)} removed, {stats.unchanged} unchanged); "
+        f"{len(stats.removed)} removed, {stats.unchanged} unchanged"
+        + (f", {len(stats.completed)} completed after an interruption" if stats.completed else "")
+        + "); "
         f"{stats.chunks_added} chunks added, {stats.chunks_removed} removed, "
         f"{stats.chunks_total} in the index; {stats.embedded} embedded in {stats.seconds:.2f} s"
         + (" (rebuilt)" if stats.rebuilt else "")
@@ -271,8 +276,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted; the index is left as it was before this command", file=sys.stderr)
+        print(f"interrupted; {_after_interrupt(args)}", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # stdout closed early (`assistant status | head -1`): not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def _after_interrupt(args: argparse.Namespace) -> str:
+    """What an interrupted command left behind, truthfully (see assistant.ingest)."""
+    a = getattr(args, "assistant", None)
+    if a is None or not a.writing:
+        return "nothing was written"
+    if getattr(args, "rebuild", False):
+        return (
+            "the index is as it was before the rebuild (a rebuild switches over only when it is "
+            "done); run `assistant ingest --rebuild` again to resume it"
+        )
+    return "the index keeps every document completed so far; run `assistant ingest` to finish"
 
 
 if __name__ == "__main__":

@@ -35,6 +35,11 @@ class Config:
     max_question_chars: int = 2000
     # Files larger than this (in MB) are skipped at ingest, with this setting named.
     max_file_mb: int = 50
+    # Chunks per store write (and per embedding group) at ingest; sentence vectors go 4x as many.
+    store_batch: int = 1000
+    # Only for tests/test_reliability.py: "<point>:<n>[:STOP]" makes an ingest kill (or stop)
+    # its own process the n-th time it passes <point> (see assistant.crashpoints).
+    test_kill_at: str | None = None
     # The chat UI (``assistant chat``): where it listens and where ratings are appended.
     ui_host: str = "127.0.0.1"
     ui_port: int = 7860
@@ -107,6 +112,8 @@ class Config:
                 "MAX_QUESTION_CHARS", defaults.max_question_chars, 10, 100_000
             ),
             max_file_mb=get_int("MAX_FILE_MB", defaults.max_file_mb, 1, 100_000),
+            store_batch=get_int("STORE_BATCH", defaults.store_batch, 1, 100_000),
+            test_kill_at=get("TEST_KILL_AT"),
             ui_host=get("HOST") or defaults.ui_host,
             ui_port=get_int("PORT", defaults.ui_port, 1, 65535),
             feedback_file=Path(f) if (f := get("FEEDBACK_FILE")) else defaults.feedback_file,

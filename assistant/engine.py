@@ -4,13 +4,17 @@
 answerer - and owns their lifetimes: the query path loads only onnxruntime, tokenizers, Chroma
 and bm25s; sentence-transformers (torch) is loaded only when something must be embedded at
 ingest, and no document parser runs at query time (the text each reader extracted is stored in
-the index folder). It checks every question, that every file is still the one indexed (by hash),
-and that every citation round-trips against the document's text, before it returns; it adds the
-page to citations of paged documents (PDFs). It also lists, adds and removes documents.
+the index folder). It checks every question, that the index is complete (no ingest under way or
+interrupted), that every file is still the one indexed (by hash), and that every citation
+round-trips against the document's text, before it returns; it adds the page to citations of
+paged documents (PDFs). It also lists, adds and removes documents. Every write (ingest, add,
+remove) holds the index folder's ingest lock (:mod:`assistant.lock`). The query path builds an
+index only when there is none at all; it never deletes or repairs one: it says what to run.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -23,7 +27,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from . import corpus as corpus_mod
-from . import readers
+from . import crashpoints, readers
+from . import lock as lock_mod
 from .answer import Answer
 from .answering import AnswerContext, Answerer, ExtractiveAnswerer
 from .answering.base import Span, Vectors
@@ -38,11 +43,17 @@ from .embedding import (
     onnx_path,
     sentence_transformer,
 )
-from .errors import CitationError, DependencyError, IndexStaleError, UserError
+from .errors import (
+    CitationError,
+    DependencyError,
+    IndexDamagedError,
+    IndexStaleError,
+    UserError,
+)
 from .ingest import PIPELINE, IngestStats, Meter, by_count, ingest
 from .lexicon import Lexicon
 from .retrieval import HybridRetriever, Passage
-from .store import ChunkStore, IndexInfo
+from .store import ChunkRecord, ChunkStore, IndexInfo
 from .texts import TextStore
 
 log = logging.getLogger("assistant")
@@ -159,6 +170,7 @@ class Assistant:
         self._store: ChunkStore | None = None
         self._lexicon: Lexicon | None = None
         self._open: _Open | None = None
+        self.writing = False  # an ingest or removal is under way (the CLI's Ctrl+C message)
 
     # -- components --------------------------------------------------------------------------
     @property
@@ -170,8 +182,25 @@ class Assistant:
     @property
     def store(self) -> ChunkStore:
         if self._store is None:
+            index_dir = self.config.index_dir
+            if index_dir.exists() and not index_dir.is_dir():
+                raise UserError(
+                    f"the index folder {index_dir} is a file, not a folder; pass --index (or set "
+                    "ASSISTANT_INDEX_DIR to) a folder, which is created if missing"
+                )
+            try:
+                index_dir.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                if not index_dir.is_dir():
+                    raise UserError(
+                        f"cannot create the index folder {index_dir} ({exc.strerror or exc}); "
+                        "pass --index (or set ASSISTANT_INDEX_DIR to) a folder that can be created"
+                    ) from None
             self._store = ChunkStore.open(
-                self.config.index_dir, self.config.collection, self.config.chroma_url
+                index_dir,
+                self.config.collection,
+                self.config.chroma_url,
+                batch=self.config.store_batch,
             )
         return self._store
 
@@ -196,7 +225,13 @@ class Assistant:
         target = self._onnx_file()
         if not target.exists():
             self._progress(f"exporting the query encoder to {target} (once per model)")
-            export_onnx(self.model, self._sentence_transformer(), target)
+            try:
+                export_onnx(self.model, self._sentence_transformer(), target)
+            except OSError as exc:  # e.g. a read-only index folder that never had it exported
+                raise UserError(
+                    f"cannot write the query encoder to {target} ({exc.strerror or exc}); run "
+                    "`assistant ingest` once with write access to the index folder"
+                ) from None
         return target
 
     def query_embedder(self) -> Embedder:
@@ -215,22 +250,23 @@ class Assistant:
     ) -> IngestStats:
         """Bring the index in line with the corpus folder (``path``, else the configured one).
 
-        ``meter`` opens progress bars (``(description, total, unit) -> bar``, e.g. tqdm)."""
-        with self._lock:
-            root = Path(path) if path is not None else self._corpus_root(self.store.info())
-            stats = ingest(
-                root,
-                self.store,
-                self.model,
-                self.config.chunk_tokens,
-                self._sentence_transformer,
-                self.text_store,
-                self._progress,
-                rebuild=rebuild,
-                lexicon=self.lexicon,
-                max_file_mb=self.config.max_file_mb,
-                meter=meter,
-            )
+        ``meter`` opens progress bars (``(description, total, unit) -> bar``, e.g. tqdm). With
+        ``rebuild=True`` a damaged embedded store is moved aside and a fresh one built."""
+        with self._lock, self._writing():
+            try:
+                stats = self._ingest(path, rebuild, meter)
+            except IndexDamagedError:
+                if not rebuild or self.config.chroma_url:
+                    raise
+                if path is None and self.config.corpus_dir is None:
+                    raise UserError(
+                        f"the index store in {self.config.index_dir} is damaged and cannot say "
+                        "which folder it indexed; run `assistant ingest --rebuild FOLDER`"
+                    ) from None
+                moved = ChunkStore.move_aside(self.config.index_dir)
+                self._store = None
+                self._progress(f"note: moved the damaged store to {moved}; building a fresh index")
+                stats = self._ingest(path, rebuild, meter)
             if stats.embedded or not self._onnx_file().exists():
                 self._ensure_onnx()
             if path is not None and self.config.corpus_dir is not None:
@@ -238,18 +274,63 @@ class Assistant:
             self._open = None
             return stats
 
+    def _ingest(self, path: str | Path | None, rebuild: bool, meter: Meter | None) -> IngestStats:
+        store = self.store
+        if store.read_only:
+            raise UserError(
+                f"the index store in {self.config.index_dir} is read-only; indexing writes "
+                "there: make it writable, or pass --index a writable folder"
+            )
+        root = Path(path) if path is not None else self._corpus_root(store.info())
+        return ingest(
+            root,
+            store,
+            self.model,
+            self.config.chunk_tokens,
+            self._sentence_transformer,
+            self.text_store,
+            self._progress,
+            rebuild=rebuild,
+            lexicon=self.lexicon,
+            max_file_mb=self.config.max_file_mb,
+            meter=meter,
+            checkpoint=crashpoints.checkpoint(self.config.test_kill_at),
+        )
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Hold the index folder's ingest lock for the block. ``writing`` stays True when
+        Ctrl+C ends it, for the CLI to say what that left."""
+        self.writing = True
+        try:
+            with contextlib.suppress(IndexDamagedError):  # a rebuild moves it aside, locked
+                self.store  # noqa: B018  # first say so if the index folder is a file
+            with lock_mod.ingest_lock(self.config.index_dir, self._progress):
+                yield
+        except KeyboardInterrupt:
+            raise
+        except BaseException:
+            self.writing = False
+            raise
+        self.writing = False
+
     # -- query -------------------------------------------------------------------------------
     def _ensure_open(self) -> _Open:
         with self._lock:
             if self._open is not None:
                 return self._open
             store = self.store
-            info = store.info()
-            if info is None or store.count() == 0:
-                self._progress("no index yet: building it first")
+            if not store.exists():  # the first run: build it (this deletes nothing)
+                root = self._corpus_root(None)
+                self._progress(
+                    f"no index in {self.config.index_dir} yet: building it from {root} first"
+                )
                 self.ingest()
-                info = store.info()
-            assert info is not None  # ingest always records it
+                store = self.store
+            info = store.info()
+            records = store.records()
+            self._check_complete(store, info, records)
+            assert info is not None  # _check_complete refuses an index without it
             want = (self.model.key, min(self.config.chunk_tokens, self.model.window), PIPELINE)
             if (info.model_key, info.chunk_tokens, info.pipeline) != want:
                 raise UserError(
@@ -257,7 +338,6 @@ class Assistant:
                     "size or pipeline version); run `assistant ingest` to rebuild it"
                 )
             root = corpus_mod.check_root(self._corpus_root(info))
-            records = store.records()
             manifest = corpus_mod.read_manifest(root)
             stored = self.text_store
             texts: dict[str, str] = {}
@@ -311,6 +391,44 @@ class Assistant:
             self._open = _Open(info, root, texts, pages, retriever, context)
             return self._open
 
+    def _check_complete(
+        self, store: ChunkStore, info: IndexInfo | None, records: list[ChunkRecord]
+    ) -> None:
+        """Refuse, with what to run, an index that an ingest has not finished."""
+        where = f"the index in {self.config.index_dir}"
+        audit = store.audit(records)
+        if info is not None and info.complete and not audit.incomplete:
+            return
+        holder = lock_mod.holder(self.config.index_dir)
+        if holder is not None:
+            raise IndexStaleError(
+                f"{where} is being written by an ingest ({holder.describe()}); wait for it to "
+                "finish, then try again"
+            )
+        corpus = f" of {info.corpus_dir}" if info is not None and info.corpus_dir else ""
+        if info is not None and info.complete and not audit.marked:
+            raise IndexStaleError(
+                f"{where} was built by an older version that did not record which documents "
+                "are complete; run `assistant ingest` once to check it (only what is missing "
+                "is embedded)"
+            )
+        names = sorted(audit.incomplete)
+        partly = (
+            f"; {len(names)} document(s) partly written: {', '.join(names[:5])}"
+            + (", ..." if len(names) > 5 else "")
+            if names
+            else ""
+        )
+        done = f"{len(audit.complete)} document(s) complete{partly}"
+        if info is None or not info.complete:
+            raise IndexStaleError(
+                f"{where} is incomplete: an ingest{corpus} was interrupted ({done}); run "
+                "`assistant ingest` to finish it"
+            )
+        raise IndexStaleError(
+            f"{where} is incomplete ({done}); run `assistant ingest` to finish it"
+        )
+
     def check_question(self, question: object) -> str:
         if not isinstance(question, str):
             raise UserError(f"a question must be text, not {type(question).__name__}")
@@ -318,6 +436,14 @@ class Assistant:
             raise UserError(
                 'the question is empty; ask something, e.g. "When was DeepSeek R1 released?"'
             )
+        try:
+            question.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise UserError(
+                f"the question is not valid text: character {exc.start + 1} is an undecodable "
+                "byte or a lone surrogate (a terminal or file in another encoding?); retype it, "
+                "or set a UTF-8 locale (e.g. LANG=C.UTF-8)"
+            ) from None
         limit = self.config.max_question_chars
         if len(question) > limit:
             raise UserError(
@@ -370,8 +496,12 @@ class Assistant:
         """The answer as it is produced: growing text (str) from a generative answerer, then the
         final :class:`Answer` (the only item from the extractive one)."""
         q = self.check_question(question)
-        opened = self._ensure_open()
-        passages = opened.retriever.retrieve(q, self.config.top_k)
+        try:
+            opened = self._ensure_open()
+            passages = opened.retriever.retrieve(q, self.config.top_k)
+        except IndexStaleError:  # e.g. rebuilt by another process: open it anew next time
+            self._open = self._store = None
+            raise
         for item in self.answerer.stream(q, passages, opened.context):
             if isinstance(item, Answer):
                 for c in item.citations:
@@ -502,7 +632,7 @@ class Assistant:
 
         With ``delete_file=True`` the file is deleted from the corpus folder too; without, it
         stays there and the next ingest indexes it again."""
-        with self._lock:
+        with self._lock, self._writing():
             store = self.store
             records = store.records()
             ids = [r.id for r in records if r.source == source]
@@ -514,6 +644,7 @@ class Assistant:
             path = corpus_mod.inside(root, source) if delete_file else None
             if delete_file and path is None:
                 raise UserError(f"{source!r} is not a file inside {root}; nothing was removed")
+            store.unmark([source])  # the mark first, then the chunks (see assistant.ingest)
             store.delete(ids)
             self.text_store.keep({r.sha256 for r in records if r.source != source})
             self._open = None

@@ -26,7 +26,13 @@ class DependencyError(AssistantError):
 
 
 class IndexStaleError(UserError):
-    """The corpus changed since the index was built, so stored offsets no longer match the files."""
+    """The index cannot serve as it is: the corpus changed since it was built (stored offsets no
+    longer match the files), or an ingest did not finish; the message says what to run."""
+
+
+class IndexDamagedError(DependencyError):
+    """The embedded Chroma store cannot be read (a damaged ``chroma.sqlite3``); ``assistant ingest
+    --rebuild`` moves it aside and builds a fresh one."""
 
 
 class CitationError(DependencyError):

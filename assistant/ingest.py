@@ -1,14 +1,24 @@
 """Ingest: bring the store in line with the corpus folder, incrementally by content hash.
 
-Each file is hashed first: an unchanged file (same sha256, its text stored) is not even parsed,
-and no model is loaded when nothing changed. A new or edited file is read by its format's reader
-(:mod:`assistant.readers`), its text stored once per content hash (:mod:`assistant.texts`), then
-cleaned, chunked and embedded; a deleted or now unreadable file's chunks are removed. A file
-that cannot be read is skipped with its reason and never stops the run. New chunks are written
-before old ones are deleted, so an interrupted ingest leaves a usable index that the next run
-repairs; an error before writing (no usable document, bad model) leaves the index as it was. A
-change of model, chunk budget or pipeline version rebuilds everything. Progress goes to an
-optional :data:`Meter` (the CLI's progress bars). It does not answer questions (see
+Each file is hashed first: an unchanged file (same sha256, its text stored, its chunks complete)
+is not even parsed, and no model is loaded when nothing changed. A new or edited file is read by
+its format's reader (:mod:`assistant.readers`), its text stored once per content hash
+(:mod:`assistant.texts`), then cleaned, chunked and embedded; a deleted or now unreadable file's
+chunks are removed. A file that cannot be read is skipped with its reason and never stops the
+run. A change of model, chunk budget or pipeline version rebuilds everything.
+
+It is safe to kill at any point (SIGKILL, OOM, power loss), and the next run finishes the job
+with nothing lost and nothing twice. Documents are written a group at a time (about
+``Config.store_batch`` chunks), each in this order: its completion mark deleted, its sentence
+vectors, its chunks (deterministic ids, so a rewrite replaces), its superseded chunks deleted,
+its mark written (:class:`~assistant.store.DocMark`). A document is unchanged only when its mark
+matches its file and its stored chunks; one left without a mark is completed, by writing only
+the mark when all of its chunks are there. Removals delete the mark first, then the chunks. The
+index says that an ingest is under way from its first write until its last, so readers refuse
+it in between. A rebuild writes a new generation and makes it serve only after its last write
+(:mod:`assistant.store`). An error before writing (no usable document, bad model) leaves the
+index as it was. Progress goes to an optional :data:`Meter` (the CLI's progress bars). It does
+not take the ingest lock (:mod:`assistant.lock`; the engine does) or answer questions (see
 :mod:`assistant.engine`).
 """
 
@@ -18,7 +28,7 @@ import hashlib
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -29,9 +39,10 @@ from . import readers
 from .chunking import Chunk, TokenCounter, chunk_document
 from .cleaning import clean
 from .corpus import Document, Skipped
+from .crashpoints import Checkpoint
 from .embedding import Embedder, ModelFiles
 from .lexicon import Lexicon
-from .store import ChunkRecord, ChunkStore, IndexInfo
+from .store import ChunkRecord, ChunkStore, DocMark, IndexInfo
 from .texts import TextStore
 
 # Bump when cleaning, sentence splitting or chunking changes what a chunk is.
@@ -101,6 +112,7 @@ class IngestStats:
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     unchanged: int = 0
+    completed: list[str] = field(default_factory=list)  # left incomplete by an interrupted run
     skipped: list[Skipped] = field(default_factory=list)
     chunks_added: int = 0
     chunks_removed: int = 0
@@ -134,12 +146,15 @@ class _Found:
 def _scan(
     root: Path,
     texts: TextStore,
-    known: dict[str, set[str]],
+    known: dict[str, str],
     max_file_mb: int,
     meter: Meter,
     skipped: list[Skipped],
+    hit: Checkpoint,
 ) -> Iterator[_Found]:
-    """Every document of the folder; files that are not go to ``skipped`` with their reason."""
+    """Every document of the folder; files that are not go to ``skipped`` with their reason.
+
+    ``known``: the sha256 of each completely indexed document, by source."""
     paths, refused = corpus_mod.discover(root, max_file_mb)
     skipped.extend(refused)
     manifest = corpus_mod.read_manifest(root)
@@ -147,11 +162,12 @@ def _scan(
     try:
         for path in paths:
             bar.update(1)
+            hit("read")
             source = path.relative_to(root).as_posix()
             try:
                 data = path.read_bytes()
                 sha = hashlib.sha256(data).hexdigest()
-                unchanged = known.get(source) == {sha}
+                unchanged = known.get(source) == sha
                 meta = texts.meta(sha) if unchanged else None
                 if meta is not None and texts.has(sha, meta):
                     yield _Found(source, sha, meta.format)
@@ -177,6 +193,30 @@ def _utf8(data: bytes) -> str | None:
         return None
 
 
+@dataclass
+class _Planned:
+    """A document to (re)index: its chunks, and whether only its completion mark is missing."""
+
+    doc: Document
+    chunks: list[Chunk]
+    records: list[ChunkRecord]
+    mark_only: bool = False  # an interrupted run wrote all of it but not its mark
+
+
+def _groups(planned: list[_Planned], size: int) -> Iterator[list[_Planned]]:
+    """Whole documents, about ``size`` chunks at a time (a longer document alone)."""
+    group: list[_Planned] = []
+    n = 0
+    for p in planned:
+        if group and n + len(p.records) > size:
+            yield group
+            group, n = [], 0
+        group.append(p)
+        n += len(p.records)
+    if group:
+        yield group
+
+
 def ingest(
     root: Path,
     store: ChunkStore,
@@ -189,10 +229,16 @@ def ingest(
     lexicon: Lexicon | None = None,
     max_file_mb: int = 50,
     meter: Meter | None = None,
+    checkpoint: Checkpoint | None = None,
 ) -> IngestStats:
+    """Bring ``store`` in line with the folder ``root``. The caller holds the ingest lock.
+
+    ``checkpoint`` is called at each step a crash could interrupt (see
+    :mod:`assistant.crashpoints`)."""
     t0 = time.perf_counter()
     say = progress or (lambda _msg: None)
     bars = meter or _no_meter
+    hit = checkpoint or (lambda _point: None)
     root = corpus_mod.check_root(root)
     stats = IngestStats()
     budget = min(chunk_tokens, model.window)
@@ -204,21 +250,44 @@ def ingest(
         have.pipeline,
     ) != (want.model_key, want.chunk_tokens, want.pipeline)
     rebuild = rebuild or settings_changed
-    existing = [] if rebuild else store.records()
-    by_source: dict[str, set[str]] = {}
+    # A rebuild goes into a generation of its own; the serving one is untouched until it is done.
+    target = store.new_generation(want) if rebuild and store.present() else store
+    if target is not store and target.present():
+        say(f"note: resuming the unfinished rebuild (generation {target.generation})")
+    existing = target.records()
+    audit = target.audit(existing)
+    stored: dict[str, set[str]] = {}
     for r in existing:
-        by_source.setdefault(r.source, set()).add(r.sha256)
+        stored.setdefault(r.source, set()).add(r.id)
+    known = {source: mark.sha256 for source, mark in audit.complete.items()}
 
-    found = list(_scan(root, texts, by_source, max_file_mb, bars, stats.skipped))
+    found = list(_scan(root, texts, known, max_file_mb, bars, stats.skipped, hit))
     stats.skipped.sort(key=lambda s: s.source)
     if not found:
         raise corpus_mod.no_documents(root, stats.skipped)  # before anything is touched
     stats.documents = len(found)
     stats.formats = by_count(Counter(f.format for f in found))
 
+    started = False
+
+    def begin() -> None:
+        """Before the first write: the target says that an ingest is under way."""
+        nonlocal started
+        if not started:
+            started = True
+            target.set_info(replace(want, built_at=time.time(), complete=False))
+
+    if not target.present():  # a first build says so at once: a kill from here on leaves a
+        begin()  # record of what it was building, never an index that looks empty
+
+    for g in store.orphans():
+        if g != target.generation:
+            store.drop_generation(g)
+            what = "an unfinished rebuild" if g > store.generation else "the replaced index"
+            say(f"note: dropped generation {g} of the index ({what})")
+
     todo: list[tuple[Document, readers.ReadText]] = []
     for f in found:
-        shas = by_source.get(f.source)
         if f.doc is None or f.read is None:
             stats.unchanged += 1
             continue
@@ -227,59 +296,62 @@ def ingest(
             texts.put(f.sha256, f.read, cleaned.kept_share, cleaned.web_capture)
             stats.unchanged += 1
             continue
-        (stats.changed if shas else stats.new).append(f.source)
+        if f.source in audit.incomplete:
+            stats.completed.append(f.source)
+        else:
+            (stats.changed if f.source in stored else stats.new).append(f.source)
         todo.append((f.doc, f.read))
     present = {f.source for f in found}
-    stats.removed = sorted(s for s in by_source if s not in present)
-    redone = {d.source for d, _read in todo}
+    indexed = stored.keys() | audit.complete.keys() | audit.incomplete.keys()
+    stats.removed = sorted(s for s in indexed if s not in present)
 
-    records: list[ChunkRecord] = []
-    vectors = unit_vectors = np.zeros((0, 0), dtype=np.float32)
-    unit_ids: list[str] = []
+    planned: list[_Planned] = []
     if todo:
         counter = TokenCounter(model.tokenizer_file)
-        chunks: list[tuple[Document, Chunk]] = []
         bar = bars("chunking", len(todo), "file")
+        n_chunks = 0
         for doc, got in todo:
             cleaned = clean(doc.text)
             stats.kept.append(Kept(doc.source, cleaned.kept_share, cleaned.web_capture))
             texts.put(doc.sha256, got, cleaned.kept_share, cleaned.web_capture)
-            for ch in chunk_document(doc.source, doc.text, counter, budget, model.window, cleaned):
-                chunks.append((doc, ch))
-            bar.update(1)
-            bar.set_postfix_str(f"{len(chunks)} chunks")
-        bar.close()
-        units = [(d, c, u) for d, c in chunks for u in c.units]
-        say(
-            f"chunked {len(todo)} document(s) into {len(chunks)} chunks and {len(units)} "
-            "sentences; loading the embedding model"
-        )
-        emb = embedder()
-        vectors = _embed(
-            emb, [embedding_text(d.title, c) for d, c in chunks], "embedding", "chunk", bars, say
-        )
-        unit_vectors = _embed(
-            emb, [d.text[s:e] for d, _c, (s, e) in units], "embedding", "sentence", bars, say
-        )
-        records = [
-            ChunkRecord(
-                chunk_id(d, c, model.key),
-                d.source,
-                c.ordinal,
-                c.start,
-                c.end,
-                d.sha256,
-                c.headings,
-                c.units,
+            chunks = list(
+                chunk_document(doc.source, doc.text, counter, budget, model.window, cleaned)
             )
-            for d, c in chunks
-        ]
-        unit_ids = [uid for r in records for uid in r.unit_ids()]
-        stats.embedded = len(records)
-        stats.units_embedded = len(unit_ids)
+            records = [
+                ChunkRecord(
+                    chunk_id(doc, c, model.key),
+                    doc.source,
+                    c.ordinal,
+                    c.start,
+                    c.end,
+                    doc.sha256,
+                    c.headings,
+                    c.units,
+                )
+                for c in chunks
+            ]
+            mark_only = (
+                doc.source in audit.incomplete
+                and doc.source not in audit.units_missing
+                and stored.get(doc.source, set()) == {r.id for r in records}
+            )
+            planned.append(_Planned(doc, chunks, records, mark_only))
+            n_chunks += len(chunks)
+            bar.update(1)
+            bar.set_postfix_str(f"{n_chunks} chunks")
+            hit("chunk")
+        bar.close()
+    work = [p for p in planned if not p.mark_only]
+    n_units = sum(len(c.units) for p in work for c in p.chunks)
+    if work:
+        say(
+            f"chunked {len(todo)} document(s): {sum(len(p.chunks) for p in work)} chunks and "
+            f"{n_units} sentences to embed; loading the embedding model"
+        )
 
     if lexicon is not None:
-        # Word vectors for words not seen before (all of the corpus when there are none yet).
+        # Word vectors for words not seen before (all of the corpus when there are none yet),
+        # saved before any chunk is written: a document marked complete has its words.
         if len(lexicon):
             docs: Iterator[str] = (d.text for d, _read in todo)
         else:
@@ -290,28 +362,72 @@ def ingest(
             lexicon.add(new_words, embedder().embed_documents(new_words, batch_size=256))
             stats.words_embedded = len(new_words)
 
-    # The chunks of removed documents, and of re-read ones that this run did not write again.
-    new_ids = {r.id for r in records}
-    old_ids = [
-        r.id
-        for r in existing
-        if r.source in stats.removed or (r.source in redone and r.id not in new_ids)
-    ]
     if rebuild:
         stats.rebuilt = True
         if settings_changed:
             say("index settings changed (model, chunk size or pipeline): rebuilding")
-        store.drop()
-    if records:
-        store.add_units(unit_ids, unit_vectors)  # units first: a chunk is never without them
-        store.add(records, vectors)
-    if old_ids:
-        store.delete(old_ids)
-    if records or old_ids or have is None or rebuild or have.corpus_dir != want.corpus_dir:
-        store.set_info(IndexInfo(want.model_key, budget, PIPELINE, str(root), time.time()))
+    if audit.orphan_units:  # sentence vectors of chunks an interrupted run never wrote
+        begin()
+        target.delete_units(audit.orphan_units)
+
+    chunk_bar = _Tally(bars, say, "chunk", sum(len(p.records) for p in work))
+    unit_bar = _Tally(bars, say, "sentence", n_units)
+    emb: Embedder | None = None
+    try:
+        for group in _groups(planned, target.batch):
+            begin()
+            todo_now = [p for p in group if not p.mark_only]
+            if todo_now:
+                emb = emb or embedder()
+                records = [r for p in todo_now for r in p.records]
+                units = [(p.doc, u) for p in todo_now for c in p.chunks for u in c.units]
+                vectors = chunk_bar.embed(
+                    emb, [embedding_text(p.doc.title, c) for p in todo_now for c in p.chunks]
+                )
+                unit_vectors = unit_bar.embed(emb, [d.text[s:e] for d, (s, e) in units])
+                hit("embed")
+                # Each document: mark gone, sentence vectors, chunks, superseded chunks, mark.
+                target.unmark([p.doc.source for p in todo_now])
+                unit_ids = [uid for r in records for uid in r.unit_ids()]
+                target.add_units(unit_ids, unit_vectors, after_batch=lambda: hit("units"))
+                target.add(records, vectors, after_batch=lambda: hit("chunks"))
+                ids = {r.id for r in records}
+                stale = [
+                    i
+                    for p in todo_now
+                    for i in sorted(stored.get(p.doc.source, ()))
+                    if i not in ids
+                ]
+                if stale:
+                    target.delete(stale)
+                    hit("stale")
+                stats.chunks_added += len(records)
+                stats.chunks_removed += len(stale)
+                stats.embedded += len(records)
+                stats.units_embedded += len(unit_ids)
+            target.mark([DocMark.of(p.doc.source, p.doc.sha256, p.records) for p in group])
+            hit("mark")
+    finally:
+        chunk_bar.close()
+        unit_bar.close()
+
+    if stats.removed:  # mark first, then the chunks
+        begin()
+        target.unmark(stats.removed)
+        hit("unmark")
+        old_ids = [i for s in stats.removed for i in sorted(stored.get(s, ()))]
+        target.delete(old_ids, after_batch=lambda: hit("remove"))
+        stats.chunks_removed += len(old_ids)
+
+    if target is not store:  # the rebuilt generation serves from here on
+        target.set_info(replace(want, built_at=time.time()))
+        hit("promote")
+        old = store.point_to(target)
+        hit("switch")
+        store.drop_generation(old)
+    elif started or have is None or not have.complete or have.corpus_dir != want.corpus_dir:
+        store.set_info(replace(want, built_at=time.time()))
     texts.keep({f.sha256 for f in found})
-    stats.chunks_added = len(records)
-    stats.chunks_removed = len(old_ids)
     stats.chunks_total = store.count()
     stats.seconds = time.perf_counter() - t0
     return stats
@@ -322,20 +438,27 @@ def _all_texts(found: list[_Found], texts: TextStore) -> Iterator[str]:
         yield f.read.text if f.read is not None else texts.text(f.sha256) or ""
 
 
-def _embed(
-    emb: Embedder, items: list[str], desc: str, unit: str, bars: Meter, say: Progress
-) -> np.ndarray:
-    bar = bars(desc, len(items), unit)
-    done = 0
+class _Tally:
+    """One progress bar over every group's embedding of one kind (chunks or sentences)."""
 
-    def tick(now: int, total: int) -> None:
-        nonlocal done
-        bar.update(now - done)
-        done = now
-        if bars is _no_meter:
-            say(f"embedded {now}/{total} {unit}s")
+    def __init__(self, bars: Meter, say: Progress, unit: str, total: int):
+        self.bar = bars("embedding", total, unit) if total else _NoBar()
+        self.quiet = bars is not _no_meter
+        self.say, self.unit, self.total, self.done = say, unit, total, 0
 
-    try:
+    def embed(self, emb: Embedder, items: list[str]) -> np.ndarray:
+        base = self.done
+        seen = 0
+
+        def tick(now: int, _total: int) -> None:
+            nonlocal seen
+            self.bar.update(now - seen)
+            seen = now
+            self.done = base + now
+            if not self.quiet:
+                self.say(f"embedded {self.done}/{self.total} {self.unit}s")
+
         return emb.embed_documents(items, progress=tick)
-    finally:
-        bar.close()
+
+    def close(self) -> None:
+        self.bar.close()

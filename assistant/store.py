@@ -6,25 +6,48 @@ sentence (``<chunk id>.<i>``) for the answerer's evidence scorer; it does not ho
 which is the document's text as its reader extracted it, stored beside the index
 (:mod:`assistant.texts`) and checked against the file's hash, so a quote can only ever be what
 the document says. Collection metadata records how the index was built (model key,
-chunk budget, pipeline version, corpus folder), so a mismatch is detected. Nothing outside this
-module imports chromadb.
+chunk budget, pipeline version, corpus folder) and whether its last ingest finished, so a
+mismatch or an interrupted ingest is detected. Nothing outside this module imports chromadb.
+
+Crash safety is built from three things here (the order of writes is :mod:`assistant.ingest`'s):
+
+* **Completion marks.** A third collection holds one mark per document (its sha256, chunk and
+  sentence counts, a digest of its chunk ids), written after all of its chunks and sentence
+  vectors and deleted before any of them. :meth:`ChunkStore.audit` lists the documents whose
+  stored chunks do not match their mark, or that have none: those are incomplete.
+* **Generations.** An index named ``corpus`` lives in ``corpus`` (generation 0) or
+  ``corpus__g<N>``, each with its ``__units`` and ``__docs`` collections; the pointer collection
+  ``corpus__live`` names the generation that serves. A rebuild writes a new generation and
+  moves the pointer only after its last write; other generations are orphans, dropped by the
+  next writer.
+* **Plain failures.** Chroma errors become one line: a damaged store (``chroma.sqlite3``; run
+  ``assistant ingest --rebuild``, which moves it aside), a read-only index folder (then the
+  store is read from a temporary copy, since Chroma cannot open it read-only), an index rebuilt
+  or removed by another process while this one had it open.
 """
 
 from __future__ import annotations
 
+import atexit
+import functools
+import hashlib
+import os
+import re
+import shutil
+import tempfile
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import urlparse
 
 import numpy as np
 
-from .errors import DependencyError
+from .errors import AssistantError, DependencyError, IndexDamagedError, IndexStaleError, UserError
 
-_BATCH = 1000
 _SEP = "\x1f"  # joins heading path entries in metadata
+_UNITS, _DOCS, _LIVE = "__units", "__docs", "__live"
 
 
 def _units_str(units: Sequence[tuple[int, int]]) -> str:
@@ -64,6 +87,40 @@ class IndexInfo:
     pipeline: str
     corpus_dir: str
     built_at: float
+    complete: bool = True  # False from the first write of an ingest until it finished
+
+
+@dataclass(frozen=True)
+class DocMark:
+    """A document's completion mark: what its complete set of chunks in the store is."""
+
+    source: str
+    sha256: str
+    chunks: int
+    units: int
+    digest: str  # of its sorted chunk ids
+
+    @classmethod
+    def of(cls, source: str, sha256: str, records: Sequence[ChunkRecord]) -> DocMark:
+        ids = "\n".join(sorted(r.id for r in records))
+        return cls(
+            source,
+            sha256,
+            len(records),
+            sum(len(r.units) for r in records),
+            hashlib.sha256(ids.encode()).hexdigest()[:32],
+        )
+
+
+@dataclass
+class Audit:
+    """Which documents of a generation are complete, and what is left over."""
+
+    marked: bool  # the generation has a marks collection (an index of an older version has not)
+    complete: dict[str, DocMark] = field(default_factory=dict)  # by source
+    incomplete: dict[str, str] = field(default_factory=dict)  # source -> what is wrong
+    units_missing: set[str] = field(default_factory=set)  # sources short of sentence vectors
+    orphan_units: list[str] = field(default_factory=list)  # sentence vectors of no chunk
 
 
 def _settings() -> Any:
@@ -72,16 +129,77 @@ def _settings() -> Any:
     return Settings(anonymized_telemetry=False, allow_reset=False)
 
 
+def _mark_id(source: str) -> str:
+    return hashlib.sha256(source.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:200]
+
+
+def _writable(folder: Path) -> bool:
+    """Whether this process may create files in ``folder`` (and change its store)."""
+    store = folder / "chroma"
+    paths = [folder, store, store / "chroma.sqlite3"]
+    return all(os.access(p, os.W_OK) for p in paths if p.exists())
+
+
+def _forget_client(path: Path) -> None:
+    """Drop chromadb's cached client of ``path`` after a failed open, so a later open starts anew."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    SharedSystemClient._identifier_to_system.pop(str(path), None)
+    SharedSystemClient._identifier_to_refcount.pop(str(path), None)
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _guarded(
+    method: Callable[Concatenate[ChunkStore, P], R],
+) -> Callable[Concatenate[ChunkStore, P], R]:
+    """Chroma's exceptions out of ``method`` become this package's one-line errors."""
+
+    @functools.wraps(method)
+    def wrapper(self: ChunkStore, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(self, *args, **kwargs)
+        except AssistantError:
+            raise
+        except Exception as exc:  # chromadb raises assorted errors from Python and Rust
+            raise self.failure(exc) from None
+
+    return wrapper
+
+
 class ChunkStore:
-    def __init__(self, client: Any, name: str, location: str):
+    """The serving generation of one named index (and the way to write a new one)."""
+
+    def __init__(
+        self,
+        client: Any,
+        name: str,
+        location: str,
+        *,
+        path: Path | None = None,
+        batch: int = 1000,
+        read_only: bool = False,
+    ):
         self._client = client
         self.name = name
         self.location = location
-        self._col: Any = None
-        self._units: Any = None
+        self.path = path  # the embedded store's folder; None for a server
+        self.batch = batch
+        self.read_only = read_only  # a temporary copy of a read-only folder's store
+        self.generation = 0
+        self._cols: dict[str, Any] = {}
 
     @classmethod
-    def open(cls, index_dir: Path, name: str, url: str | None = None) -> ChunkStore:
+    def open(
+        cls, index_dir: Path, name: str, url: str | None = None, batch: int = 1000
+    ) -> ChunkStore:
         import chromadb
 
         if url:
@@ -100,24 +218,223 @@ class ChunkStore:
                     f"cannot reach the Chroma server at {url} ({type(exc).__name__}); start it with "
                     "`chroma run --host 127.0.0.1 --port PORT --path DIR`, or unset ASSISTANT_CHROMA_URL"
                 ) from None
-            return cls(client, name, url)
+            store = cls(client, name, url, batch=batch)
+        else:
+            store = cls._open_embedded(index_dir / "chroma", name, batch)
+        store.generation = store._live_generation()
+        return store
+
+    @classmethod
+    def _open_embedded(cls, path: Path, name: str, batch: int) -> ChunkStore:
+        import chromadb
+
+        read_only = not _writable(path.parent)
+        opened = path
+        if read_only:
+            opened = cls._temporary_copy(path)
+        else:
+            path.mkdir(parents=True, exist_ok=True)
+        try:
+            client = chromadb.PersistentClient(path=str(opened), settings=_settings())
+        except Exception as exc:  # chromadb raises assorted errors from Python and Rust
+            _forget_client(opened)
+            if not read_only and "readonly" in str(exc).lower():  # e.g. a read-only sqlite file
+                return cls._open_embedded_copy(path, name, batch)
+            raise cls(None, name, str(path), path=path).failure(exc) from None
+        return cls(client, name, str(path), path=path, batch=batch, read_only=read_only)
+
+    @classmethod
+    def _open_embedded_copy(cls, path: Path, name: str, batch: int) -> ChunkStore:
+        import chromadb
+
+        opened = cls._temporary_copy(path)
+        try:
+            client = chromadb.PersistentClient(path=str(opened), settings=_settings())
+        except Exception as exc:  # chromadb raises assorted errors from Python and Rust
+            _forget_client(opened)
+            raise cls(None, name, str(path), path=path).failure(exc) from None
+        return cls(client, name, str(path), path=path, batch=batch, read_only=True)
+
+    @staticmethod
+    def _temporary_copy(path: Path) -> Path:
+        """A private copy of a read-only store, removed when the process ends."""
+        tmp = Path(tempfile.mkdtemp(prefix="assistant-readonly-index-"))
+        atexit.register(shutil.rmtree, tmp, True)
+        target = tmp / "chroma"
+        try:
+            if path.is_dir():
+                shutil.copytree(path, target, copy_function=shutil.copyfile)
+            else:
+                target.mkdir()
+            for p in [target, *target.rglob("*")]:  # the copy keeps the folder's modes
+                p.chmod(p.stat().st_mode | 0o700 if p.is_dir() else 0o600)
+        except OSError as exc:
+            raise DependencyError(
+                f"the index folder {path.parent} is read-only and its store could not be copied to "
+                f"{tmp} to read it ({exc.strerror or exc}); make the folder writable, or free space "
+                "in the temporary folder"
+            ) from None
+        return target
+
+    @staticmethod
+    def move_aside(index_dir: Path) -> Path:
+        """Move a damaged embedded store out of the way; where it went."""
         path = index_dir / "chroma"
-        path.mkdir(parents=True, exist_ok=True)
-        return cls(chromadb.PersistentClient(path=str(path), settings=_settings()), name, str(path))
+        target = index_dir / f"chroma.corrupt-{time.strftime('%Y%m%d-%H%M%S')}"
+        n = 1
+        while target.exists():
+            n += 1
+            target = index_dir / f"chroma.corrupt-{time.strftime('%Y%m%d-%H%M%S')}-{n}"
+        path.rename(target)
+        _forget_client(path)
+        return target
 
-    # -- collection ---------------------------------------------------------------------------
-    def _collection(self, create: bool = False) -> Any:
-        if self._col is None:
-            names = {getattr(c, "name", c) for c in self._client.list_collections()}
-            if self.name not in names and not create:
-                return None
-            self._col = self._client.get_or_create_collection(
-                self.name, embedding_function=None, metadata={"hnsw:space": "cosine"}
+    def failure(self, exc: Exception) -> AssistantError:
+        """The one-line error for a failure of Chroma on this store."""
+        what = f"{type(exc).__name__}: {_first_line(exc)}"
+        if type(exc).__name__ == "NotFoundError":
+            return IndexStaleError(
+                f"the index {self.name!r} in {self.location} was rebuilt or removed by another "
+                "process while this one had it open; try again (it is opened anew)"
             )
-        return self._col
+        if self.path is None:
+            return DependencyError(
+                f"the Chroma server at {self.location} failed ({what}); check the server, or "
+                "unset ASSISTANT_CHROMA_URL"
+            )
+        if "readonly" in what.lower() or "read-only" in what.lower():
+            return UserError(
+                f"the index folder {self.path.parent} is read-only ({what}); indexing writes "
+                "there: make it writable, or pass --index a writable folder"
+            )
+        return IndexDamagedError(
+            f"the index store {self.path / 'chroma.sqlite3'} is damaged or unreadable ({what}); "
+            "run `assistant ingest --rebuild` to move it aside and build a fresh index"
+        )
 
+    # -- generations --------------------------------------------------------------------------
+    def _names(self) -> set[str]:
+        return {getattr(c, "name", c) for c in self._client.list_collections()}
+
+    def _base(self, generation: int | None = None) -> str:
+        g = self.generation if generation is None else generation
+        return self.name if g == 0 else f"{self.name}__g{g}"
+
+    def _generations(self, names: set[str]) -> set[int]:
+        pattern = re.compile(re.escape(self.name) + r"(?:__g(\d+))?(?:__units|__docs)?")
+        return {int(m[1] or 0) for n in names if (m := pattern.fullmatch(n))}
+
+    @_guarded
+    def _live_generation(self) -> int:
+        if self.name + _LIVE not in self._names():
+            return 0
+        meta = self._client.get_collection(self.name + _LIVE).metadata or {}
+        return int(meta.get("generation", 0))
+
+    @_guarded
+    def collections(self) -> list[str]:
+        """This index's collections in the store: every generation's, and the pointer."""
+        names = self._names()
+        gens = self._generations(names)
+        ours = {self._base(g) + suffix for g in gens for suffix in ("", _UNITS, _DOCS)}
+        return sorted(n for n in names if n in ours or n == self.name + _LIVE)
+
+    @_guarded
+    def exists(self) -> bool:
+        """Whether anything of this index is in the store (a finished index or not)."""
+        names = self._names()
+        return bool(self._generations(names)) or self.name + _LIVE in names
+
+    @_guarded
+    def present(self) -> bool:
+        """Whether this handle's generation has any collection in the store."""
+        return self.generation in self._generations(self._names())
+
+    @_guarded
+    def orphans(self) -> list[int]:
+        """Generations that do not serve: a rebuild that did not finish, or an old generation
+        that a finished rebuild had not dropped yet."""
+        return sorted(self._generations(self._names()) - {self.generation})
+
+    @_guarded
+    def new_generation(self, want: IndexInfo) -> ChunkStore:
+        """A handle on a generation to rebuild into: an orphan with the same settings (a rebuild
+        that did not finish, resumed) or a new, empty one. It does not serve until
+        :meth:`point_to`."""
+        names = self._names()
+        gens = self._generations(names) | {self.generation}
+        other = ChunkStore(self._client, self.name, self.location, path=self.path, batch=self.batch)
+        for g in sorted(gens - {self.generation}, reverse=True):
+            other.generation = g
+            info = other.info()
+            if info is not None and (
+                info.model_key,
+                info.chunk_tokens,
+                info.pipeline,
+                info.corpus_dir,
+            ) == (want.model_key, want.chunk_tokens, want.pipeline, want.corpus_dir):
+                return other
+        other.generation = max(gens) + 1
+        return other
+
+    @_guarded
+    def point_to(self, other: ChunkStore) -> int:
+        """Make ``other``'s generation the serving one (one metadata write); the old number."""
+        self._check_writable()
+        old = self.generation
+        pointer = self._client.get_or_create_collection(self.name + _LIVE, embedding_function=None)
+        pointer.modify(metadata={"generation": other.generation, "switched_at": time.time()})
+        self.generation = other.generation
+        self._cols = dict(other._cols)
+        return old
+
+    @_guarded
+    def drop_generation(self, generation: int) -> None:
+        """Delete a generation's collections (they may already be gone)."""
+        self._check_writable()
+        if generation == self.generation:
+            self._cols = {}
+        names = self._names()
+        base = self._base(generation)
+        for name in (base, base + _UNITS, base + _DOCS):
+            self._cols.pop(name, None)
+            if name in names:
+                self._client.delete_collection(name)
+
+    def drop(self) -> None:
+        """Delete every generation of this index and its pointer."""
+        for g in self._generations(self._names()):
+            self.drop_generation(g)
+        if self.name + _LIVE in self._names():
+            self._client.delete_collection(self.name + _LIVE)
+        self.generation = 0
+        self._cols = {}
+
+    # -- collections --------------------------------------------------------------------------
+    def _check_writable(self) -> None:
+        if self.read_only:
+            raise UserError(
+                f"the index folder {self.location} is read-only; indexing writes there: make it "
+                "writable, or pass --index a writable folder"
+            )
+
+    def _col(self, suffix: str = "", create: bool = False) -> Any:
+        name = self._base() + suffix
+        col = self._cols.get(name)
+        if col is None:
+            if not create and name not in self._names():
+                return None
+            if create:
+                self._check_writable()
+            col = self._client.get_or_create_collection(
+                name, embedding_function=None, metadata={"hnsw:space": "cosine"}
+            )
+            self._cols[name] = col
+        return col
+
+    @_guarded
     def info(self) -> IndexInfo | None:
-        col = self._collection()
+        col = self._col()
         meta = (col.metadata or {}) if col is not None else {}
         if "model_key" not in meta:
             return None
@@ -127,10 +444,15 @@ class ChunkStore:
             pipeline=str(meta["pipeline"]),
             corpus_dir=str(meta.get("corpus_dir", "")),
             built_at=float(meta.get("built_at", 0.0)),
+            complete=meta.get("state", "complete") == "complete",
         )
 
+    @_guarded
     def set_info(self, info: IndexInfo) -> None:
-        col = self._collection(create=True)
+        """Record how the generation is built and whether it is complete (its marks collection
+        is created with it, so an index without one is from an older version)."""
+        col = self._col(create=True)
+        self._col(_DOCS, create=True)
         col.modify(
             metadata={
                 "model_key": info.model_key,
@@ -138,31 +460,19 @@ class ChunkStore:
                 "pipeline": info.pipeline,
                 "corpus_dir": info.corpus_dir,
                 "built_at": info.built_at or time.time(),
+                "state": "complete" if info.complete else "writing",
             }
         )
 
-    def _unit_collection(self) -> Any:
-        if self._units is None:
-            self._units = self._client.get_or_create_collection(
-                f"{self.name}__units", embedding_function=None, metadata={"hnsw:space": "cosine"}
-            )
-        return self._units
-
-    def drop(self) -> None:
-        """Delete the collections (they may already be gone: another client can share them)."""
-        self._col = self._units = None
-        names = {getattr(c, "name", c) for c in self._client.list_collections()}
-        for name in (self.name, f"{self.name}__units"):
-            if name in names:
-                self._client.delete_collection(name)
-
     # -- records ------------------------------------------------------------------------------
+    @_guarded
     def count(self) -> int:
-        col = self._collection()
+        col = self._col()
         return 0 if col is None else int(col.count())
 
+    @_guarded
     def records(self) -> list[ChunkRecord]:
-        col = self._collection()
+        col = self._col()
         if col is None:
             return []
         got = col.get(include=["metadatas"])
@@ -182,13 +492,20 @@ class ChunkStore:
         out.sort(key=lambda r: (r.source, r.ordinal))
         return out
 
-    def add(self, records: Sequence[ChunkRecord], vectors: np.ndarray) -> None:
-        col = self._collection(create=True)
-        for at in range(0, len(records), _BATCH):
-            part = records[at : at + _BATCH]
+    @_guarded
+    def add(
+        self,
+        records: Sequence[ChunkRecord],
+        vectors: np.ndarray,
+        after_batch: Callable[[], None] | None = None,
+    ) -> None:
+        col = self._col(create=True)
+        n = self.batch
+        for at in range(0, len(records), n):
+            part = records[at : at + n]
             col.upsert(
                 ids=[r.id for r in part],
-                embeddings=vectors[at : at + _BATCH],
+                embeddings=vectors[at : at + n],
                 metadatas=[
                     {
                         "source": r.source,
@@ -202,44 +519,83 @@ class ChunkStore:
                     for r in part
                 ],
             )
+            if after_batch:
+                after_batch()
 
-    def add_units(self, ids: Sequence[str], vectors: np.ndarray) -> None:
+    @_guarded
+    def add_units(
+        self,
+        ids: Sequence[str],
+        vectors: np.ndarray,
+        after_batch: Callable[[], None] | None = None,
+    ) -> None:
         """Store one vector per chunk unit (ids from :meth:`ChunkRecord.unit_ids`)."""
-        col = self._unit_collection()
-        for at in range(0, len(ids), _BATCH * 4):
-            col.upsert(
-                ids=list(ids[at : at + _BATCH * 4]), embeddings=vectors[at : at + _BATCH * 4]
-            )
+        col = self._col(_UNITS, create=True)
+        n = self.batch * 4
+        for at in range(0, len(ids), n):
+            col.upsert(ids=list(ids[at : at + n]), embeddings=vectors[at : at + n])
+            if after_batch:
+                after_batch()
 
-    def unit_vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
-        """The stored unit vectors among ``ids`` (missing ones are left out)."""
-        if not ids:
+    @_guarded
+    def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The stored chunk vectors among ``ids`` (missing ones are left out)."""
+        col = self._col()
+        if not ids or col is None:
             return {}
-        got = self._unit_collection().get(ids=list(ids), include=["embeddings"])
+        got = col.get(ids=list(ids), include=["embeddings"])
         return {
             i: np.asarray(v, dtype=np.float32)
             for i, v in zip(got["ids"], got["embeddings"], strict=True)
         }
 
-    def delete(self, ids: Sequence[str]) -> None:
-        col = self._collection()
+    @_guarded
+    def unit_vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The stored unit vectors among ``ids`` (missing ones are left out)."""
+        col = self._col(_UNITS)
+        if not ids or col is None:
+            return {}
+        got = col.get(ids=list(ids), include=["embeddings"])
+        return {
+            i: np.asarray(v, dtype=np.float32)
+            for i, v in zip(got["ids"], got["embeddings"], strict=True)
+        }
+
+    @_guarded
+    def delete(self, ids: Sequence[str], after_batch: Callable[[], None] | None = None) -> None:
+        """Delete chunks and their sentence vectors (the chunk first)."""
+        col = self._col()
         if col is None:
             return
-        for at in range(0, len(ids), _BATCH):
-            part = list(ids[at : at + _BATCH])
+        self._check_writable()
+        n = self.batch
+        for at in range(0, len(ids), n):
+            part = list(ids[at : at + n])
             got = col.get(ids=part, include=["metadatas"])
             unit_ids = [
-                f"{i}.{n}"
+                f"{i}.{k}"
                 for i, m in zip(got["ids"], got["metadatas"], strict=True)
-                for n in range(len(_units_parse(m.get("units"))))
+                for k in range(len(_units_parse(m.get("units"))))
             ]
             col.delete(ids=part)
-            for u in range(0, len(unit_ids), _BATCH):
-                self._unit_collection().delete(ids=unit_ids[u : u + _BATCH])
+            self.delete_units(unit_ids)
+            if after_batch:
+                after_batch()
 
+    @_guarded
+    def delete_units(self, ids: Sequence[str]) -> None:
+        col = self._col(_UNITS)
+        if col is None:
+            return
+        self._check_writable()
+        n = self.batch * 4
+        for at in range(0, len(ids), n):
+            col.delete(ids=list(ids[at : at + n]))
+
+    @_guarded
     def query(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
         """The ``k`` nearest chunk ids with cosine similarity, best first."""
-        col = self._collection()
+        col = self._col()
         if col is None or k <= 0:
             return []
         k = min(k, int(col.count()))
@@ -249,3 +605,91 @@ class ChunkStore:
         return [
             (i, 1.0 - float(d)) for i, d in zip(res["ids"][0], res["distances"][0], strict=True)
         ]
+
+    # -- completion marks ---------------------------------------------------------------------
+    @_guarded
+    def marks(self) -> dict[str, DocMark] | None:
+        """Each marked document's mark, by source; None when there is no marks collection."""
+        col = self._col(_DOCS)
+        if col is None:
+            return None
+        got = col.get(include=["metadatas"])
+        return {
+            str(m["source"]): DocMark(
+                str(m["source"]),
+                str(m["sha256"]),
+                int(m["chunks"]),
+                int(m["units"]),
+                str(m["digest"]),
+            )
+            for m in got["metadatas"]
+        }
+
+    @_guarded
+    def mark(self, marks: Sequence[DocMark]) -> None:
+        """Record documents as complete (after all of their chunks and sentence vectors)."""
+        col = self._col(_DOCS, create=True)
+        n = self.batch
+        for at in range(0, len(marks), n):
+            part = marks[at : at + n]
+            col.upsert(
+                ids=[_mark_id(m.source) for m in part],
+                embeddings=np.ones((len(part), 1), dtype=np.float32),
+                metadatas=[
+                    {
+                        "source": m.source,
+                        "sha256": m.sha256,
+                        "chunks": m.chunks,
+                        "units": m.units,
+                        "digest": m.digest,
+                    }
+                    for m in part
+                ],
+            )
+
+    @_guarded
+    def unmark(self, sources: Sequence[str]) -> None:
+        """Forget that documents are complete (before any of their chunks changes)."""
+        col = self._col(_DOCS)
+        if col is None or not sources:
+            return
+        self._check_writable()
+        ids = [_mark_id(s) for s in sources]
+        for at in range(0, len(ids), self.batch):
+            col.delete(ids=ids[at : at + self.batch])
+
+    @_guarded
+    def audit(self, records: Sequence[ChunkRecord]) -> Audit:
+        """Compare the stored chunks and sentence vectors (``records``: :meth:`records`) with
+        the marks: which documents are complete, which are not and why."""
+        marks = self.marks()
+        audit = Audit(marked=marks is not None)
+        marks = marks or {}
+        by_source: dict[str, list[ChunkRecord]] = {}
+        for r in records:
+            by_source.setdefault(r.source, []).append(r)
+        for source in sorted(by_source.keys() | marks.keys()):
+            mark, recs = marks.get(source), by_source.get(source, [])
+            if mark is None:
+                audit.incomplete[source] = "not marked complete"
+            elif DocMark.of(source, mark.sha256, recs) != mark or any(
+                r.sha256 != mark.sha256 for r in recs
+            ):
+                audit.incomplete[source] = f"{len(recs)} of its {mark.chunks} chunks stored"
+            else:
+                audit.complete[source] = mark
+        expected = sum(len(r.units) for r in records)
+        units = self._col(_UNITS)
+        stored = 0 if units is None else int(units.count())
+        if stored != expected:
+            have = set(units.get(include=[])["ids"]) if units is not None else set()
+            wanted: set[str] = set()
+            for r in records:
+                ids = r.unit_ids()
+                wanted.update(ids)
+                if not have.issuperset(ids):
+                    audit.units_missing.add(r.source)
+                    if audit.complete.pop(r.source, None) is not None:
+                        audit.incomplete[r.source] = "sentence vectors missing"
+            audit.orphan_units = sorted(have - wanted)
+        return audit

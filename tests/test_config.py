@@ -29,6 +29,10 @@ def test_defaults_and_overrides() -> None:
         50,
         200,
     )
+    assert (Config().store_batch, Config.from_env({"ASSISTANT_STORE_BATCH": "8"}).store_batch) == (
+        1000,
+        8,
+    )
     ui = Config.from_env(
         {
             "ASSISTANT_HOST": "0.0.0.0",
@@ -50,6 +54,7 @@ def test_defaults_and_overrides() -> None:
         ({"ASSISTANT_TOP_K": "0"}, "ASSISTANT_TOP_K=0 is out of range"),
         ({"ASSISTANT_CHROMA_URL": "localhost:8000"}, "is not an http"),
         ({"ASSISTANT_MAX_FILE_MB": "0"}, "ASSISTANT_MAX_FILE_MB=0 is out of range"),
+        ({"ASSISTANT_STORE_BATCH": "0"}, "ASSISTANT_STORE_BATCH=0 is out of range"),
     ],
 )
 def test_bad_values_say_how_to_fix_them(env: dict[str, str], message: str) -> None:
