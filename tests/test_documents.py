@@ -292,4 +292,4 @@ def test_cli_lists_formats_and_skipped_files_and_prints_the_page(tmp_path: Path)
         "--index", str(tmp_path / "idx"), "ask", "When did the harbour bridge open?", cwd=tmp_path
     )
     assert ask.returncode == 0, ask.stderr
-    assert "] report.pdf p. 2 [134:194]  City works report" in ask.stdout
+    assert "] report.pdf p. 2 [135:195]  City works report" in ask.stdout
