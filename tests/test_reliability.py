@@ -10,7 +10,7 @@ rebuild, serve the old index), the next ``ingest`` must finish the job, and the 
 a clean build chunk for chunk (ids, spans, sentence vectors, completion marks, vectors) with no
 orphan left. The kill points come from ``ASSISTANT_TEST_KILL_AT`` (:mod:`assistant.crashpoints`),
 so each run dies at the same place. Small store batches (``ASSISTANT_STORE_BATCH=8``) give a
-48-file corpus many batches.
+40-file corpus many batches.
 
 The faults: a second ingest while one runs (the lock names it, then takes it over once it is
 killed), a damaged ``chroma.sqlite3``, a read-only index folder (as root, by dropping the
@@ -45,6 +45,7 @@ from .test_ingest import A, B, C, write
 
 Make = Callable[..., Assistant]
 BATCH = 8
+FILES = 40
 BIG = "doc020.txt"  # spans several store batches
 QUESTION = "When did the old bridge open?"
 
@@ -56,7 +57,7 @@ VERBS = "opened closed expanded moved reopened flooded burned doubled welcomed h
 ADJ = "old new northern southern busy quiet famous small large historic".split()
 
 
-def make_corpus(folder: Path, n: int = 48) -> Path:
+def make_corpus(folder: Path, n: int = FILES) -> Path:
     """``n`` small reports (one or two paragraphs) and one long one, the same every time."""
     r = random.Random(7)
 
@@ -279,7 +280,8 @@ def test_a_killed_first_build_is_refused_then_finished_chunk_for_chunk(
         ask = run("ask", QUESTION, index=index, cwd=work)
         assert ask.returncode == 0 and "Sources:" in ask.stdout, ask.stderr
         again = run("ingest", index=index, cwd=work)
-        assert "(0 new, 0 changed, 0 removed, 48 unchanged); 0 chunks added" in again.stdout
+        unchanged = f"(0 new, 0 changed, 0 removed, {FILES} unchanged); 0 chunks added"
+        assert unchanged in again.stdout
 
 
 # -- kills during a rebuild -----------------------------------------------------------------
@@ -356,7 +358,7 @@ def test_a_killed_update_is_refused_then_finished_chunk_for_chunk(
 
     res = run("ingest", index=index, cwd=work)
     assert res.returncode == 0 and "Traceback" not in res.stderr, res.stderr
-    assert "(0 new, 0 changed, 1 removed, 48 unchanged)" in res.stdout
+    assert f"(0 new, 0 changed, 1 removed, {FILES} unchanged)" in res.stdout
     assert_same(dump(index), want)
 
 
@@ -367,7 +369,7 @@ def test_a_second_ingest_is_refused_by_name_then_takes_over_a_killed_ones_lock(
 ) -> None:
     index = work / "locked"
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
-    env.update(ASSISTANT_STORE_BATCH=str(BATCH), ASSISTANT_TEST_KILL_AT="chunks:1:STOP")
+    env.update(ASSISTANT_STORE_BATCH=str(BATCH), ASSISTANT_TEST_KILL_AT="chunk:1:STOP")
     first = subprocess.Popen(
         [sys.executable, "-m", "assistant", "--index", str(index), "ingest", str(corpus)],
         cwd=work,
@@ -462,7 +464,7 @@ def test_a_read_only_index_answers_and_ingest_says_it_cannot_write(
         assert ask.returncode == 0 and "Sources:" in ask.stdout, ask.stderr
         assert "Traceback" not in ask.stderr
         status = run("status", index=index, cwd=work, prefix=prefix)
-        assert status.returncode == 0 and "48 documents, " in status.stdout, status.stderr
+        assert status.returncode == 0 and f"{FILES} documents, " in status.stdout, status.stderr
         one_line_error(
             run("ingest", index=index, cwd=work, prefix=prefix),
             f"the index folder {index} is read-only",
