@@ -414,7 +414,7 @@ class Assistant:
             )
         names = sorted(audit.incomplete)
         partly = (
-            f"; {len(names)} document(s) partly written: {', '.join(names[:5])}"
+            f"; {len(names)} document(s) unfinished: {', '.join(names[:5])}"
             + (", ..." if len(names) > 5 else "")
             if names
             else ""
