@@ -540,26 +540,12 @@ class ChunkStore:
     @_guarded
     def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         """The stored chunk vectors among ``ids`` (missing ones are left out)."""
-        col = self._col()
-        if not ids or col is None:
-            return {}
-        got = col.get(ids=list(ids), include=["embeddings"])
-        return {
-            i: np.asarray(v, dtype=np.float32)
-            for i, v in zip(got["ids"], got["embeddings"], strict=True)
-        }
+        return _embeddings(self._col(), ids)
 
     @_guarded
     def unit_vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         """The stored unit vectors among ``ids`` (missing ones are left out)."""
-        col = self._col(_UNITS)
-        if not ids or col is None:
-            return {}
-        got = col.get(ids=list(ids), include=["embeddings"])
-        return {
-            i: np.asarray(v, dtype=np.float32)
-            for i, v in zip(got["ids"], got["embeddings"], strict=True)
-        }
+        return _embeddings(self._col(_UNITS), ids)
 
     @_guarded
     def delete(self, ids: Sequence[str], after_batch: Callable[[], None] | None = None) -> None:
@@ -693,3 +679,14 @@ class ChunkStore:
                         audit.incomplete[r.source] = "sentence vectors missing"
             audit.orphan_units = sorted(have - wanted)
         return audit
+
+
+def _embeddings(col: Any, ids: Sequence[str]) -> dict[str, np.ndarray]:
+    """The stored vectors of ``col`` among ``ids``, as float32 arrays."""
+    if not ids or col is None:
+        return {}
+    got = col.get(ids=list(ids), include=["embeddings"])
+    return {
+        i: np.asarray(v, dtype=np.float32)
+        for i, v in zip(got["ids"], got["embeddings"], strict=True)
+    }
