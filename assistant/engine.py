@@ -4,10 +4,12 @@
 answerer - and owns their lifetimes: the query path loads only onnxruntime, tokenizers, Chroma
 and bm25s; sentence-transformers (torch) is loaded only when something must be embedded at
 ingest, and no document parser runs at query time (the text each reader extracted is stored in
-the index folder). It checks every question, that the index is complete (no ingest under way or
-interrupted), that every file is still the one indexed (by hash), and that every citation
-round-trips against the document's text, before it returns; it adds the page to citations of
-paged documents (PDFs). It also lists, adds and removes documents. Every write (ingest, add,
+the index folder). It opens the index from the snapshot its last write saved
+(:mod:`assistant.snapshot`; else from the store, checking that it is complete), re-opens it when
+another process finished a write (one ``stat`` per question), and checks every question, that
+each cited file is still the one indexed (by size and time, hashed when they changed) and that
+every citation round-trips against the document's text, before it returns; it adds the page to
+citations of paged documents (PDFs). It also lists, adds and removes documents. Every write (ingest, add,
 remove) holds the index folder's ingest lock (:mod:`assistant.lock`). The query path builds an
 index only when there is none at all; it never deletes or repairs one: it says what to run.
 """
@@ -21,7 +23,7 @@ import os
 import tempfile
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -53,8 +55,9 @@ from .errors import (
 from .ingest import PIPELINE, IngestStats, Meter, by_count, ingest
 from .lexicon import Lexicon
 from .retrieval import HybridRetriever, Passage
+from .snapshot import FileState, Snapshots, Stamp, StatKey
 from .store import ChunkRecord, ChunkStore, IndexInfo
-from .texts import TextStore
+from .texts import DocumentTexts, TextStore
 
 log = logging.getLogger("assistant")
 DEFAULT_CORPUS = Path("corpus")
@@ -64,10 +67,12 @@ DEFAULT_CORPUS = Path("corpus")
 class _Open:
     info: IndexInfo
     corpus_root: Path
-    texts: dict[str, str]
+    texts: Mapping[str, str]
     pages: dict[str, tuple[int, ...]]  # paged documents (PDFs): start offset of each page
     retriever: HybridRetriever
     context: AnswerContext
+    files: dict[str, FileState]  # each document's file as indexed (checked before a quote)
+    stamp_key: StatKey | None  # the snapshot stamp it was opened at (None: there was none)
 
 
 @dataclass(frozen=True)
@@ -127,15 +132,26 @@ _LOCAL_SERVERS: list[object] = []
 
 
 def _span_vectors(
-    store: ChunkStore, retriever: HybridRetriever, texts: dict[str, str], embedder: Embedder
+    store: ChunkStore, retriever: HybridRetriever, texts: Mapping[str, str], embedder: Embedder
 ) -> Callable[[Sequence[Span]], dict[Span, Vectors]]:
     """Sentence vectors stored at ingest, looked up by unit id; any other span is embedded."""
+    by_source: dict[str, list[ChunkRecord]] = {}  # filled at the first call, not at open
     unit_ids: dict[Span, str] = {}
-    for r in retriever.records:
-        for uid, (s, e) in zip(r.unit_ids(), r.units, strict=True):
-            unit_ids[(r.source, s, e)] = uid
+    seen: set[str] = set()
+
+    def ids_of(source: str) -> None:
+        if not by_source:
+            for r in retriever.records:
+                by_source.setdefault(r.source, []).append(r)
+        if source not in seen:
+            seen.add(source)
+            for r in by_source.get(source, ()):
+                for uid, (s, e) in zip(r.unit_ids(), r.units, strict=True):
+                    unit_ids[(r.source, s, e)] = uid
 
     def vectors(spans: Sequence[Span]) -> dict[Span, Vectors]:
+        for source in {s[0] for s in spans}:
+            ids_of(source)
         stored = store.unit_vectors([unit_ids[s] for s in spans if s in unit_ids])
         out = {s: stored[unit_ids[s]] for s in spans if s in unit_ids and unit_ids[s] in stored}
         rest = [s for s in spans if s not in out]
@@ -263,12 +279,21 @@ class Assistant:
                         f"the index store in {self.config.index_dir} is damaged and cannot say "
                         "which folder it indexed; run `assistant ingest --rebuild FOLDER`"
                     ) from None
+                self.snapshots.begin()
                 moved = ChunkStore.move_aside(self.config.index_dir)
                 self._store = None
                 self._progress(f"note: moved the damaged store to {moved}; building a fresh index")
                 stats = self._ingest(path, rebuild, meter)
             if stats.embedded or not self._onnx_file().exists():
                 self._ensure_onnx()
+            unchanged = not (
+                stats.chunks_added
+                or stats.chunks_removed
+                or stats.rebuilt
+                or stats.completed
+                or stats.removed
+            )
+            self._save_snapshot(stats.files, reuse=unchanged)
             if path is not None and self.config.corpus_dir is not None:
                 self.config = self.config.with_(corpus_dir=Path(path))
             self._open = None
@@ -295,7 +320,45 @@ class Assistant:
             max_file_mb=self.config.max_file_mb,
             meter=meter,
             checkpoint=crashpoints.checkpoint(self.config.test_kill_at),
+            before_write=self.snapshots.begin,
         )
+
+    def _save_snapshot(self, files: Mapping[str, FileState], reuse: bool) -> None:
+        """After a finished write (holding the lock): save what the query path needs, so the
+        next open reads no chunk from the store and no text (:mod:`assistant.snapshot`).
+        ``reuse``: the store did not change, keep the current snapshot's records and BM25."""
+        store = self.store
+        info = store.info()
+        if info is None or not info.complete or store.read_only:
+            return
+        root = self._corpus_root(info)
+        manifest = corpus_mod.read_manifest(root) if root.is_dir() else {}
+        titles: dict[str, str] = {}
+        pages: dict[str, tuple[int, ...]] = {}
+        for source, state in files.items():
+            meta = self.text_store.meta(state.sha256)
+            titles[source] = corpus_mod.title_of(source, manifest, meta.title if meta else None)
+            if meta is not None and meta.pages:
+                pages[source] = meta.pages
+        old = self.snapshots.stamp()
+        reuse = reuse and old is not None and old.complete and old.generation == store.generation
+        try:
+            records: list[ChunkRecord] = []
+            save: Callable[[Path], None] = lambda _folder: None  # noqa: E731
+            if not reuse:
+                every = store.records()
+                shas = {r.source: r.sha256 for r in every}
+                texts = DocumentTexts(self.text_store, shas, self._text_missing)
+                retriever = HybridRetriever.build(every, texts, store, self._embedder(), titles)
+                records, save = retriever.records, retriever.save
+            self.snapshots.commit(
+                info, store.generation, records, files, titles, pages, save, reuse=reuse
+            )
+        except (OSError, IndexStaleError) as exc:
+            self._progress(
+                f"note: could not save the query snapshot ({exc}); the index is complete, but "
+                "opening it reads the whole store until the next ingest"
+            )
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[None]:
@@ -316,9 +379,13 @@ class Assistant:
 
     # -- query -------------------------------------------------------------------------------
     def _ensure_open(self) -> _Open:
+        """The opened index; re-opened when another process (or this one) replaced it."""
         with self._lock:
             if self._open is not None:
-                return self._open
+                if not self._replaced(self._open):
+                    return self._open
+                self._open = None
+                self._close_store()
             store = self.store
             if not store.exists():  # the first run: build it (this deletes nothing)
                 root = self._corpus_root(None)
@@ -327,69 +394,201 @@ class Assistant:
                 )
                 self.ingest()
                 store = self.store
-            info = store.info()
-            records = store.records()
-            self._check_complete(store, info, records)
-            assert info is not None  # _check_complete refuses an index without it
-            want = (self.model.key, min(self.config.chunk_tokens, self.model.window), PIPELINE)
-            if (info.model_key, info.chunk_tokens, info.pipeline) != want:
-                raise UserError(
-                    f"the index in {store.location} was built with other settings (model, chunk "
-                    "size or pipeline version); run `assistant ingest` to rebuild it"
-                )
-            root = corpus_mod.check_root(self._corpus_root(info))
-            manifest = corpus_mod.read_manifest(root)
-            stored = self.text_store
-            texts: dict[str, str] = {}
-            titles: dict[str, str] = {}
-            pages: dict[str, tuple[int, ...]] = {}
-            edited, removed, missing = [], [], []
-            for source, sha in sorted({(r.source, r.sha256) for r in records}):
-                path = corpus_mod.inside(root, source)
-                try:
-                    data = path.read_bytes() if path is not None and path.is_file() else None
-                except OSError:
-                    data = None
-                if data is None:
-                    removed.append(source)
-                    continue
-                if hashlib.sha256(data).hexdigest() != sha:
-                    edited.append(source)
-                    continue
-                meta = stored.meta(sha)
-                text = stored.text(sha, meta) if meta is not None else _legacy_text(source, data)
-                if text is None:
-                    missing.append(source)
-                    continue
-                texts[source] = text
-                titles[source] = corpus_mod.title_of(source, manifest, meta.title if meta else None)
-                if meta is not None and meta.pages:
-                    pages[source] = meta.pages
-            if edited or removed:
-                parts = [
-                    f"edited: {', '.join(edited)}" if edited else "",
-                    f"removed: {', '.join(removed)}" if removed else "",
-                ]
-                raise IndexStaleError(
-                    f"the corpus in {root} changed since the index was built "
-                    f"({'; '.join(p for p in parts if p)}); run `assistant ingest` to update the index"
-                )
-            if missing:
-                raise IndexStaleError(
-                    f"the extracted text of {', '.join(missing)} is missing from {stored.folder}; "
-                    "run `assistant ingest` to restore it"
-                )
-            embedder = CachingEmbedder(self.query_embedder())
-            retriever = HybridRetriever(records, texts, store, embedder, titles)
-            context = AnswerContext(
-                titles,
-                retriever.vocabulary,
-                embedder.embed_batch,
-                _span_vectors(store, retriever, texts, embedder),
-                lambda ws: self.lexicon.vectors(ws, embedder.embed_batch),
-            )
-            self._open = _Open(info, root, texts, pages, retriever, context)
+            key = self.snapshots.stat_key()  # before reading: a later change re-opens again
+            stamp = self.snapshots.stamp()
+            opened = self._open_snapshot(store, stamp, key) if stamp is not None else None
+            self._open = opened or self._open_from_store(store, key)
             return self._open
+
+    @property
+    def snapshots(self) -> Snapshots:
+        """The saved query state of the index and the stamp that says when it changed."""
+        return Snapshots(self.config.index_dir, self.config.collection)
+
+    def _replaced(self, opened: _Open) -> bool:
+        """Whether a finished write replaced the index since ``opened`` (one ``stat``); while a
+        write is under way the opened index keeps serving (quotes are checked against the files)."""
+        if self.snapshots.stat_key() == opened.stamp_key:
+            return False
+        stamp = self.snapshots.stamp()
+        return stamp is not None and stamp.complete
+
+    def _forget(self) -> None:
+        """Drop the opened index: the next question opens it anew."""
+        with self._lock:
+            self._open = None
+            self._close_store()
+
+    def _close_store(self) -> None:
+        if self._store is not None:
+            self._store.close()
+        self._store = None
+
+    def _want(self) -> tuple[str, int, str]:
+        return (self.model.key, min(self.config.chunk_tokens, self.model.window), PIPELINE)
+
+    def _check_settings(self, store: ChunkStore, info: IndexInfo) -> None:
+        if (info.model_key, info.chunk_tokens, info.pipeline) != self._want():
+            raise UserError(
+                f"the index in {store.location} was built with other settings (model, chunk "
+                "size or pipeline version); run `assistant ingest` to rebuild it"
+            )
+
+    def _open_snapshot(self, store: ChunkStore, stamp: Stamp, key: StatKey | None) -> _Open | None:
+        """Open from the snapshot the last finished write saved: no chunk is read from the store,
+        no text is read, a file is hashed only when its size or time changed. None when there is
+        no usable snapshot (an older index, a write under way or interrupted)."""
+        if not stamp.complete or stamp.generation != store.generation:
+            return None
+        info = stamp.info
+        assert info is not None  # complete
+        self._check_settings(store, info)
+        records = self.snapshots.records(stamp)
+        if records is None:
+            return None
+        root = corpus_mod.check_root(self._corpus_root(info))
+        indexed = {r.source: r.sha256 for r in records}
+        files = {s: f for s, f in stamp.files.items() if s in indexed}
+        edited, removed = [], []
+        for source in sorted(indexed):
+            state = files.get(source)
+            now = self._file_now(root, source, state)
+            if now is None:
+                removed.append(source)
+            elif now.sha256 != indexed[source]:
+                edited.append(source)
+            else:
+                files[source] = now
+        self._raise_changed(root, edited, removed)
+        if not all(self.text_store.exists(sha) for sha in indexed.values()):
+            return None  # the slow path reads a legacy text from its file, or says what to run
+        texts = DocumentTexts(self.text_store, indexed, self._text_missing)
+        try:
+            retriever = HybridRetriever.load(
+                self.snapshots.retriever_dir(stamp), records, texts, store, self._embedder()
+            )
+        except (OSError, ValueError, KeyError):
+            return None  # removed by a newer write while this one read it: the slow path
+        titles = {s: stamp.titles.get(s) or PurePosixPath(s).stem for s in indexed}
+        pages = {s: tuple(p) for s, p in stamp.pages.items() if s in indexed}
+        return self._opened(info, root, texts, pages, retriever, titles, files, key)
+
+    def _open_from_store(self, store: ChunkStore, key: StatKey | None) -> _Open:
+        """Open by reading every chunk record from the store and every file (an index written
+        by an older version, or when its snapshot is not usable)."""
+        info = store.info()
+        records = store.records()
+        self._check_complete(store, info, records)
+        assert info is not None  # _check_complete refuses an index without it
+        self._check_settings(store, info)
+        root = corpus_mod.check_root(self._corpus_root(info))
+        manifest = corpus_mod.read_manifest(root)
+        stored = self.text_store
+        texts: dict[str, str] = {}
+        titles: dict[str, str] = {}
+        pages: dict[str, tuple[int, ...]] = {}
+        files: dict[str, FileState] = {}
+        edited, removed, missing = [], [], []
+        for source, sha in sorted({(r.source, r.sha256) for r in records}):
+            path = corpus_mod.inside(root, source)
+            try:
+                st = path.stat() if path is not None and path.is_file() else None
+                data = path.read_bytes() if path is not None and st is not None else None
+            except OSError:
+                data = None
+            if data is None or st is None:
+                removed.append(source)
+                continue
+            if hashlib.sha256(data).hexdigest() != sha:
+                edited.append(source)
+                continue
+            files[source] = FileState(sha, st.st_size, st.st_mtime_ns)
+            meta = stored.meta(sha)
+            text = stored.text(sha, meta) if meta is not None else _legacy_text(source, data)
+            if text is None:
+                missing.append(source)
+                continue
+            texts[source] = text
+            titles[source] = corpus_mod.title_of(source, manifest, meta.title if meta else None)
+            if meta is not None and meta.pages:
+                pages[source] = meta.pages
+        self._raise_changed(root, edited, removed)
+        if missing:
+            raise IndexStaleError(
+                f"the extracted text of {', '.join(missing)} is missing from {stored.folder}; "
+                "run `assistant ingest` to restore it"
+            )
+        retriever = HybridRetriever.build(records, texts, store, self._embedder(), titles)
+        return self._opened(info, root, texts, pages, retriever, titles, files, key)
+
+    def _embedder(self) -> CachingEmbedder:
+        return CachingEmbedder(self.query_embedder())
+
+    def _opened(
+        self,
+        info: IndexInfo,
+        root: Path,
+        texts: Mapping[str, str],
+        pages: dict[str, tuple[int, ...]],
+        retriever: HybridRetriever,
+        titles: dict[str, str],
+        files: dict[str, FileState],
+        key: StatKey | None,
+    ) -> _Open:
+        embedder = retriever.embedder
+        context = AnswerContext(
+            titles,
+            retriever.vocabulary,
+            embedder.embed_batch,
+            _span_vectors(self.store, retriever, texts, embedder),
+            lambda ws: self.lexicon.vectors(ws, embedder.embed_batch),
+        )
+        return _Open(info, root, texts, pages, retriever, context, files, key)
+
+    @staticmethod
+    def _file_now(root: Path, source: str, state: FileState | None) -> FileState | None:
+        """The file of ``source`` now (hashed only when its size or time changed), or None
+        when it is gone."""
+        path = corpus_mod.inside(root, source)
+        try:
+            if path is None or not path.is_file():
+                return None
+            st = path.stat()
+            if state is not None and state.same_stat(st):
+                return state
+            data = path.read_bytes()
+        except OSError:
+            return None
+        return FileState(hashlib.sha256(data).hexdigest(), st.st_size, st.st_mtime_ns)
+
+    @staticmethod
+    def _raise_changed(root: Path, edited: list[str], removed: list[str]) -> None:
+        if edited or removed:
+            parts = [
+                f"edited: {', '.join(edited)}" if edited else "",
+                f"removed: {', '.join(removed)}" if removed else "",
+            ]
+            raise IndexStaleError(
+                f"the corpus in {root} changed since the index was built "
+                f"({'; '.join(p for p in parts if p)}); run `assistant ingest` to update the index"
+            )
+
+    def _text_missing(self, source: str) -> Exception:
+        return IndexStaleError(
+            f"the extracted text of {source} is missing from {self.text_store.folder}; run "
+            "`assistant ingest` to restore it"
+        )
+
+    def _check_cited(self, opened: _Open, source: str) -> None:
+        """A quote from ``source`` is returned only while its file is the one indexed."""
+        state = opened.files.get(source)
+        now = self._file_now(opened.corpus_root, source, state)
+        if now is None or state is None or now.sha256 != state.sha256:
+            what = "was removed" if now is None else "changed"
+            raise IndexStaleError(
+                f"{source} {what} since it was indexed; run `assistant ingest` to update the index"
+            )
+        opened.files[source] = now
 
     def _check_complete(
         self, store: ChunkStore, info: IndexInfo | None, records: list[ChunkRecord]
@@ -500,10 +699,16 @@ class Assistant:
             opened = self._ensure_open()
             passages = opened.retriever.retrieve(q, self.config.top_k)
         except IndexStaleError:  # e.g. rebuilt by another process: open it anew next time
-            self._open = self._store = None
+            self._forget()
             raise
         for item in self.answerer.stream(q, passages, opened.context):
             if isinstance(item, Answer):
+                for source in dict.fromkeys(c.source for c in item.citations):
+                    try:
+                        self._check_cited(opened, source)
+                    except IndexStaleError:
+                        self._forget()
+                        raise
                 for c in item.citations:
                     text = opened.texts.get(c.source)
                     if text is None or text[c.start : c.end] != c.quote:
@@ -644,10 +849,15 @@ class Assistant:
             path = corpus_mod.inside(root, source) if delete_file else None
             if delete_file and path is None:
                 raise UserError(f"{source!r} is not a file inside {root}; nothing was removed")
+            old = self.snapshots.stamp()
+            self.snapshots.begin()
             store.unmark([source])  # the mark first, then the chunks (see assistant.ingest)
             store.delete(ids)
             self.text_store.keep({r.sha256 for r in records if r.source != source})
             self._open = None
+            if old is not None and old.complete:
+                files = {s: f for s, f in old.files.items() if s != source}
+                self._save_snapshot(files, reuse=False)
             if path is not None:
                 try:
                     path.unlink(missing_ok=True)

@@ -42,6 +42,7 @@ from .corpus import Document, Skipped
 from .crashpoints import Checkpoint
 from .embedding import Embedder, ModelFiles
 from .lexicon import Lexicon
+from .snapshot import FileState
 from .store import ChunkRecord, ChunkStore, DocMark, IndexInfo
 from .texts import TextStore
 
@@ -124,6 +125,8 @@ class IngestStats:
     formats: dict[str, int] = field(default_factory=dict)  # documents in the index, by format
     rebuilt: bool = False
     seconds: float = 0.0
+    # every document of the folder as it was read (stat taken before reading), by source
+    files: dict[str, FileState] = field(default_factory=dict)
 
 
 def chunk_id(doc: Document, chunk: Chunk, model_key: str) -> str:
@@ -138,6 +141,7 @@ class _Found:
     source: str
     sha256: str
     format: str
+    state: FileState
     doc: Document | None = None  # None: unchanged, its text is in the text store
     read: readers.ReadText | None = None  # what the reader returned (with ``doc``)
     legacy: bool = False  # indexed before texts were stored, from exactly this text
@@ -165,12 +169,14 @@ def _scan(
             hit("read")
             source = path.relative_to(root).as_posix()
             try:
+                st = path.stat()  # before reading: an edit after this changes size or mtime
                 data = path.read_bytes()
                 sha = hashlib.sha256(data).hexdigest()
+                state = FileState(sha, st.st_size, st.st_mtime_ns)
                 unchanged = known.get(source) == sha
                 meta = texts.meta(sha) if unchanged else None
                 if meta is not None and texts.has(sha, meta):
-                    yield _Found(source, sha, meta.format)
+                    yield _Found(source, sha, meta.format, state)
                     continue
                 got = readers.read(data, path.name)
             except OSError as exc:
@@ -181,7 +187,7 @@ def _scan(
                 continue
             doc = corpus_mod.document(source, data, got, manifest)
             legacy = unchanged and got.format in ("text", "markdown") and _utf8(data) == got.text
-            yield _Found(source, sha, got.format, doc, got, legacy)
+            yield _Found(source, sha, got.format, state, doc, got, legacy)
     finally:
         bar.close()
 
@@ -230,11 +236,12 @@ def ingest(
     max_file_mb: int = 50,
     meter: Meter | None = None,
     checkpoint: Checkpoint | None = None,
+    before_write: Callable[[], None] | None = None,
 ) -> IngestStats:
     """Bring ``store`` in line with the folder ``root``. The caller holds the ingest lock.
 
     ``checkpoint`` is called at each step a crash could interrupt (see
-    :mod:`assistant.crashpoints`)."""
+    :mod:`assistant.crashpoints`); ``before_write`` once, before the first change to the store."""
     t0 = time.perf_counter()
     say = progress or (lambda _msg: None)
     bars = meter or _no_meter
@@ -267,6 +274,7 @@ def ingest(
         raise corpus_mod.no_documents(root, stats.skipped)  # before anything is touched
     stats.documents = len(found)
     stats.formats = by_count(Counter(f.format for f in found))
+    stats.files = {f.source: f.state for f in found}
 
     started = False
 
@@ -275,6 +283,8 @@ def ingest(
         nonlocal started
         if not started:
             started = True
+            if before_write is not None:
+                before_write()
             target.set_info(replace(want, built_at=time.time(), complete=False))
 
     if not target.present():  # a first build says so at once: a kill from here on leaves a

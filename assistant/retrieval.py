@@ -2,7 +2,8 @@
 
 The top two hits of each ranker always survive fusion.
 
-Built once per opened index from the chunk records and the corpus text; a query costs one
+Built at ingest from the chunk records and the corpus text and saved beside the index, loaded
+at open without reading any text (:mod:`assistant.snapshot`); a query costs one
 embedding, one Chroma query and one BM25 scoring. Chunks that point into a file whose content
 changed are never returned (their offsets would be wrong). It does not pick sentences or decide
 whether to answer (see :mod:`assistant.answerer`).
@@ -10,8 +11,12 @@ whether to answer (see :mod:`assistant.answerer`).
 
 from __future__ import annotations
 
+import json
 import logging
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import bm25s
 import numpy as np
@@ -41,33 +46,76 @@ class Passage:
 
 
 class HybridRetriever:
+    """Dense and BM25 retrieval over one index's chunks; :meth:`build` it from the chunks' text
+    (at ingest), :meth:`save` it beside the index, :meth:`load` it at open (no text is read)."""
+
     def __init__(
         self,
         records: list[ChunkRecord],
-        texts: dict[str, str],
+        texts: Mapping[str, str],
         store: ChunkStore,
         embedder: Embedder,
-        titles: dict[str, str] | None = None,
+        bm25: bm25s.BM25,
+        vocabulary: terms.Vocabulary,
     ):
-        self.records = [r for r in records if r.source in texts]
-        self._by_id = {r.id: i for i, r in enumerate(self.records)}
+        self.records = records
+        self._by_id = {r.id: i for i, r in enumerate(records)}
         self._texts = texts
         self._store = store
-        self._embedder = embedder
-        self.chunk_stems = [terms.stems(texts[r.source][r.start : r.end]) for r in self.records]
+        self.embedder = embedder
+        self._bm25 = bm25
+        self.vocabulary = vocabulary
+
+    @classmethod
+    def build(
+        cls,
+        records: list[ChunkRecord],
+        texts: Mapping[str, str],
+        store: ChunkStore,
+        embedder: Embedder,
+        titles: Mapping[str, str] | None = None,
+    ) -> HybridRetriever:
+        """Index ``records`` (those whose source has a text) for BM25: each chunk's stems, with
+        its document's title and heading path, which BM25 also sees."""
+        records = [r for r in records if r.source in texts]
         titles = titles or {}
-        # BM25 also sees where a chunk sits: its document's title and its heading path.
-        context = [
-            terms.stems(" ".join([titles.get(r.source, ""), *r.headings])) for r in self.records
+        stems = [
+            terms.stems(" ".join([titles.get(r.source, ""), *r.headings]))
+            + terms.stems(texts[r.source][r.start : r.end])
+            for r in records
         ]
-        self.vocabulary = terms.Vocabulary(
-            c + s for c, s in zip(context, self.chunk_stems, strict=True)
-        )
-        self._bm25 = bm25s.BM25()
-        if self.records:
+        bm25 = bm25s.BM25()
+        if records:
             # bm25s wants at least one token per document
-            docs = [c + s or ["\x00"] for c, s in zip(context, self.chunk_stems, strict=True)]
-            self._bm25.index(docs, show_progress=False)
+            bm25.index([s or ["\x00"] for s in stems], show_progress=False)
+        return cls(records, texts, store, embedder, bm25, terms.Vocabulary(stems))
+
+    def save(self, folder: Path) -> None:
+        """Write the BM25 index and the vocabulary into ``folder`` (the records are the
+        caller's to keep, in this order)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        if self.records:
+            self._bm25.save(str(folder / "bm25"), show_progress=False)
+        vocab = {"n": self.vocabulary.n, "df": dict(self.vocabulary.df)}
+        (folder / "vocabulary.json").write_text(json.dumps(vocab), encoding="utf-8")
+
+    @classmethod
+    def load(
+        cls,
+        folder: Path,
+        records: list[ChunkRecord],
+        texts: Mapping[str, str],
+        store: ChunkStore,
+        embedder: Embedder,
+    ) -> HybridRetriever:
+        """What :meth:`save` wrote, for ``records`` in the order it had them."""
+        raw = json.loads((folder / "vocabulary.json").read_text(encoding="utf-8"))
+        vocabulary = terms.Vocabulary(())
+        vocabulary.n, vocabulary.df = int(raw["n"]), Counter(raw["df"])
+        bm25 = bm25s.BM25()
+        if records:
+            bm25 = bm25s.BM25.load(str(folder / "bm25"), mmap=True, show_progress=False)
+        return cls(records, texts, store, embedder, bm25, vocabulary)
 
     def __len__(self) -> int:
         return len(self.records)
@@ -99,7 +147,7 @@ class HybridRetriever:
         return [(int(d), float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
 
     def dense(self, question: str, k: int) -> list[tuple[int, float]]:
-        vec = np.asarray(self._embedder.embed_query(question), dtype=np.float32)
+        vec = np.asarray(self.embedder.embed_query(question), dtype=np.float32)
         out = []
         for cid, sim in self._store.query(vec, k):
             i = self._by_id.get(cid)

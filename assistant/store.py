@@ -312,6 +312,13 @@ class ChunkStore:
             "run `assistant ingest --rebuild` to move it aside and build a fresh index"
         )
 
+    def close(self) -> None:
+        """Let go of the embedded store's client, so that the next open reads what other
+        processes wrote since (Chroma caches one client per folder and process)."""
+        if self.path is not None:
+            _forget_client(self.path)
+        self._cols = {}
+
     # -- generations --------------------------------------------------------------------------
     def _names(self) -> set[str]:
         return {getattr(c, "name", c) for c in self._client.list_collections()}

@@ -15,6 +15,7 @@ import json
 import os
 import tempfile
 import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,6 +90,10 @@ class TextStore:
             return None
         return text if len(text) == meta.chars else None
 
+    def exists(self, sha: str) -> bool:
+        """Cheap (one ``stat``): whether the text's file is there; :meth:`has` checks it whole."""
+        return self._paths(sha)[0].is_file()
+
     def has(self, sha: str, meta: StoredText | None = None) -> bool:
         """Whether the text is stored whole (its record, and a file of the recorded size)."""
         meta = meta or self.meta(sha)
@@ -138,3 +143,33 @@ class TextStore:
                 path.unlink(missing_ok=True)
                 gone += ext == "txt"
         return gone
+
+
+class DocumentTexts(Mapping[str, str]):
+    """The text of each indexed document, by source, read from a :class:`TextStore` when first
+    asked for (opening an index reads none). A text that is missing raises ``missing(source)``."""
+
+    def __init__(
+        self, store: TextStore, shas: Mapping[str, str], missing: Callable[[str], Exception]
+    ):
+        self._store, self._shas, self._missing = store, dict(shas), missing
+        self._cache: dict[str, str] = {}
+
+    def __getitem__(self, source: str) -> str:
+        text = self._cache.get(source)
+        if text is None:
+            sha = self._shas[source]  # KeyError: not a document of the index
+            text = self._store.text(sha)
+            if text is None:
+                raise self._missing(source)
+            self._cache[source] = text
+        return text
+
+    def __contains__(self, source: object) -> bool:
+        return source in self._shas
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._shas)
+
+    def __len__(self) -> int:
+        return len(self._shas)

@@ -554,6 +554,7 @@ def test_a_document_without_its_mark_is_completed_and_refused_until_then(
     records = a.store.records()
     b_ids = [r.id for r in records if r.source == "b.txt"]
     assert len(b_ids) == 2
+    a.snapshots.begin()  # what an ingest does before its first write
     a.store.unmark(["b.txt"])  # as if killed after its chunks, before its mark
     with pytest.raises(IndexStaleError, match=r"incomplete \(2 document\(s\) complete; 1 .*b\.txt"):
         Assistant(config=a.config).ask("How many books does the city library hold?")
@@ -577,11 +578,13 @@ def test_status_never_builds_over_an_unfinished_or_older_index(
     a.ingest()
     info = a.store.info()
     assert info is not None
+    a.snapshots.begin()  # what an ingest does before its first write
     a.store.set_info(replace(info, complete=False))  # an ingest that never finished
     with pytest.raises(IndexStaleError, match=rf"an ingest of {corpus} was interrupted"):
         Assistant(config=a.config).status()
     a.store.set_info(info)
     a.store._client.delete_collection(f"{a.store.name}__docs")  # as an older version left it
+    shutil.rmtree(a.snapshots.folder)  # which saved no snapshot either
     a.store._cols.clear()
     with pytest.raises(IndexStaleError, match="built by an older version"):
         Assistant(config=a.config).status()
