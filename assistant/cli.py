@@ -37,7 +37,7 @@ def _assistant(args: argparse.Namespace) -> Assistant:
     return a
 
 
-def _bar(desc: str, total: int, unit: str) -> Any:
+def _bar(desc: str, total: int | None, unit: str) -> Any:
     """A tqdm progress bar on stderr (files/s, chunks/s); silent when stderr is not a terminal."""
     from tqdm import tqdm
 

@@ -1,9 +1,11 @@
 """Ingest: bring the store in line with the corpus folder, incrementally by content hash.
 
-Each file is hashed first: an unchanged file (same sha256, its text stored, its chunks complete)
-is not even parsed, and no model is loaded when nothing changed. A new or edited file is read by
-its format's reader (:mod:`assistant.readers`), its text stored once per content hash
-(:mod:`assistant.texts`), then cleaned, chunked and embedded; a deleted or now unreadable file's
+Each file is hashed first, one at a time: an unchanged file (same sha256, its text stored, its
+chunks complete) is not even parsed, and no model is loaded when nothing changed. Then each new
+or edited file is read by its format's reader (:mod:`assistant.readers`), its text stored once
+per content hash (:mod:`assistant.texts`), cleaned and chunked, and written with the others of
+its group once the group holds about ``Config.store_batch`` chunks: memory holds one group and
+one file (at most ``Config.max_file_mb``), not the corpus. A deleted or now unreadable file's
 chunks are removed. A file that cannot be read is skipped with its reason and never stops the
 run. A change of model, chunk budget or pipeline version rebuilds everything.
 
@@ -60,8 +62,8 @@ class Bar(Protocol):
     def close(self) -> None: ...
 
 
-# Opens a progress bar: (description, total, unit) -> Bar, e.g. a partial of tqdm.
-Meter = Callable[[str, int, str], Bar]
+# Opens a progress bar: (description, total or None, unit) -> Bar, e.g. a partial of tqdm.
+Meter = Callable[[str, int | None, str], Bar]
 
 
 class _NoBar:
@@ -75,7 +77,7 @@ class _NoBar:
         pass
 
 
-def _no_meter(desc: str, total: int, unit: str) -> Bar:
+def _no_meter(desc: str, total: int | None, unit: str) -> Bar:
     return _NoBar()
 
 
@@ -136,15 +138,13 @@ def chunk_id(doc: Document, chunk: Chunk, model_key: str) -> str:
 
 @dataclass
 class _Found:
-    """One document of the folder, read in full when it must be (re)indexed."""
+    """One file of the folder, hashed; read in full only when it must be (re)indexed."""
 
     source: str
+    path: Path
     sha256: str
-    format: str
     state: FileState
-    doc: Document | None = None  # None: unchanged, its text is in the text store
-    read: readers.ReadText | None = None  # what the reader returned (with ``doc``)
-    legacy: bool = False  # indexed before texts were stored, from exactly this text
+    format: str | None = None  # set when unchanged (its text is in the text store)
 
 
 def _scan(
@@ -156,12 +156,12 @@ def _scan(
     skipped: list[Skipped],
     hit: Checkpoint,
 ) -> Iterator[_Found]:
-    """Every document of the folder; files that are not go to ``skipped`` with their reason.
+    """Every file of the folder, hashed one at a time (none is kept in memory); files that
+    cannot be read go to ``skipped`` with their reason.
 
     ``known``: the sha256 of each completely indexed document, by source."""
     paths, refused = corpus_mod.discover(root, max_file_mb)
     skipped.extend(refused)
-    manifest = corpus_mod.read_manifest(root)
     bar = meter("reading", len(paths), "file")
     try:
         for path in paths:
@@ -169,27 +169,43 @@ def _scan(
             hit("read")
             source = path.relative_to(root).as_posix()
             try:
-                st = path.stat()  # before reading: an edit after this changes size or mtime
-                data = path.read_bytes()
-                sha = hashlib.sha256(data).hexdigest()
-                state = FileState(sha, st.st_size, st.st_mtime_ns)
-                unchanged = known.get(source) == sha
-                meta = texts.meta(sha) if unchanged else None
-                if meta is not None and texts.has(sha, meta):
-                    yield _Found(source, sha, meta.format, state)
-                    continue
-                got = readers.read(data, path.name)
+                state = _hash(path)
             except OSError as exc:
                 skipped.append(Skipped(source, f"cannot be read ({exc.strerror or exc})"))
                 continue
-            except readers.Unreadable as exc:
-                skipped.append(Skipped(source, exc.reason))
-                continue
-            doc = corpus_mod.document(source, data, got, manifest)
-            legacy = unchanged and got.format in ("text", "markdown") and _utf8(data) == got.text
-            yield _Found(source, sha, got.format, state, doc, got, legacy)
+            meta = texts.meta(state.sha256) if known.get(source) == state.sha256 else None
+            unchanged = meta is not None and texts.has(state.sha256, meta)
+            yield _Found(
+                source, path, state.sha256, state, meta.format if meta and unchanged else None
+            )
     finally:
         bar.close()
+
+
+def _hash(path: Path, data: bytes | None = None) -> FileState:
+    """The file's state: stat taken before reading, so an edit after it changes size or mtime."""
+    st = path.stat()
+    data = path.read_bytes() if data is None else data
+    return FileState(hashlib.sha256(data).hexdigest(), st.st_size, st.st_mtime_ns)
+
+
+def _read(
+    f: _Found, root: Path, manifest: dict[str, dict[str, str]], skipped: list[Skipped]
+) -> tuple[Document, readers.ReadText, FileState, bytes] | None:
+    """The document of a new or changed file, read now (it may have changed since it was
+    hashed: what is read is what is indexed); None, with the reason in ``skipped``."""
+    try:
+        st = f.path.stat()
+        data = f.path.read_bytes()
+        got = readers.read(data, f.path.name)
+    except OSError as exc:
+        skipped.append(Skipped(f.source, f"cannot be read ({exc.strerror or exc})"))
+        return None
+    except readers.Unreadable as exc:
+        skipped.append(Skipped(f.source, exc.reason))
+        return None
+    doc = corpus_mod.document(f.source, data, got, manifest)
+    return doc, got, FileState(doc.sha256, st.st_size, st.st_mtime_ns), data
 
 
 def _utf8(data: bytes) -> str | None:
@@ -209,24 +225,10 @@ class _Planned:
     mark_only: bool = False  # an interrupted run wrote all of it but not its mark
 
 
-def _groups(planned: list[_Planned], size: int) -> Iterator[list[_Planned]]:
-    """Whole documents, about ``size`` chunks at a time (a longer document alone)."""
-    group: list[_Planned] = []
-    n = 0
-    for p in planned:
-        if group and n + len(p.records) > size:
-            yield group
-            group, n = [], 0
-        group.append(p)
-        n += len(p.records)
-    if group:
-        yield group
-
-
 def ingest(
     root: Path,
     store: ChunkStore,
-    model: ModelFiles,
+    model_files: ModelFiles,
     chunk_tokens: int,
     embedder: Callable[[], Embedder],
     texts: TextStore,
@@ -248,8 +250,8 @@ def ingest(
     hit = checkpoint or (lambda _point: None)
     root = corpus_mod.check_root(root)
     stats = IngestStats()
-    budget = min(chunk_tokens, model.window)
-    want = IndexInfo(model.key, budget, PIPELINE, str(root), 0.0)
+    budget = min(chunk_tokens, model_files.window)
+    want = IndexInfo(model_files.key, budget, PIPELINE, str(root), 0.0)
     have = store.info()
     settings_changed = have is not None and (
         have.model_key,
@@ -268,13 +270,12 @@ def ingest(
         stored.setdefault(r.source, set()).add(r.id)
     known = {source: mark.sha256 for source, mark in audit.complete.items()}
 
+    # Pass 1: hash every file (one at a time); an unchanged one is done with here.
     found = list(_scan(root, texts, known, max_file_mb, bars, stats.skipped, hit))
-    stats.skipped.sort(key=lambda s: s.source)
     if not found:
+        stats.skipped.sort(key=lambda s: s.source)
         raise corpus_mod.no_documents(root, stats.skipped)  # before anything is touched
-    stats.documents = len(found)
-    stats.formats = by_count(Counter(f.format for f in found))
-    stats.files = {f.source: f.state for f in found}
+    manifest = corpus_mod.read_manifest(root)
 
     started = False
 
@@ -287,49 +288,122 @@ def ingest(
                 before_write()
             target.set_info(replace(want, built_at=time.time(), complete=False))
 
-    if not target.present():  # a first build says so at once: a kill from here on leaves a
-        begin()  # record of what it was building, never an index that looks empty
-
     for g in store.orphans():
         if g != target.generation:
             store.drop_generation(g)
             what = "an unfinished rebuild" if g > store.generation else "the replaced index"
             say(f"note: dropped generation {g} of the index ({what})")
+    if rebuild:
+        stats.rebuilt = True
+        if settings_changed:
+            say("index settings changed (model, chunk size or pipeline): rebuilding")
+    if audit.orphan_units:  # sentence vectors of chunks an interrupted run never wrote
+        begin()
+        target.delete_units(audit.orphan_units)
 
-    todo: list[tuple[Document, readers.ReadText]] = []
-    for f in found:
-        if f.doc is None or f.read is None:
-            stats.unchanged += 1
-            continue
-        if f.legacy:  # its chunks were cut from this very text: store it, embed nothing
-            cleaned = clean(f.read.text)
-            texts.put(f.sha256, f.read, cleaned.kept_share, cleaned.web_capture)
-            stats.unchanged += 1
-            continue
-        if f.source in audit.incomplete:
-            stats.completed.append(f.source)
-        else:
-            (stats.changed if f.source in stored else stats.new).append(f.source)
-        todo.append((f.doc, f.read))
-    present = {f.source for f in found}
-    indexed = stored.keys() | audit.complete.keys() | audit.incomplete.keys()
-    stats.removed = sorted(s for s in indexed if s not in present)
+    unchanged = [f for f in found if f.format is not None]
+    todo = [f for f in found if f.format is None]
+    stats.unchanged = len(unchanged)
+    formats = Counter(f.format for f in unchanged if f.format)
+    stats.files = {f.source: f.state for f in unchanged}
+    keep = {f.sha256 for f in unchanged}
+    emb: Embedder | None = None
 
-    planned: list[_Planned] = []
-    if todo:
-        counter = TokenCounter(model.tokenizer_file)
-        bar = bars("chunking", len(todo), "file")
-        n_chunks = 0
-        for doc, got in todo:
+    def model() -> Embedder:
+        nonlocal emb
+        emb = emb or embedder()
+        return emb
+
+    def add_words(docs: Iterator[str]) -> None:
+        """Word vectors for words not seen before, saved before the chunks that hold them:
+        a document marked complete has its words."""
+        if lexicon is None:
+            return
+        new_words = lexicon.missing(docs)
+        if new_words:
+            say(f"embedding {len(new_words)} new words")
+            lexicon.add(new_words, model().embed_documents(new_words, batch_size=256))
+            stats.words_embedded += len(new_words)
+
+    if lexicon is not None and not len(lexicon) and unchanged:  # e.g. its file was deleted
+        add_words(texts.text(f.sha256) or "" for f in unchanged)
+
+    chunk_bar = _Tally(bars, say, "chunk")
+    unit_bar = _Tally(bars, say, "sentence")
+
+    def write(group: list[_Planned]) -> None:
+        """One group of whole documents: mark gone, sentence vectors, chunks, superseded
+        chunks, mark."""
+        begin()
+        add_words(p.doc.text for p in group)
+        todo_now = [p for p in group if not p.mark_only]
+        if todo_now:
+            records = [r for p in todo_now for r in p.records]
+            units = [(p.doc, u) for p in todo_now for c in p.chunks for u in c.units]
+            vectors = chunk_bar.embed(
+                model(), [embedding_text(p.doc.title, c) for p in todo_now for c in p.chunks]
+            )
+            unit_vectors = unit_bar.embed(model(), [d.text[s:e] for d, (s, e) in units])
+            hit("embed")
+            target.unmark([p.doc.source for p in todo_now])
+            unit_ids = [uid for r in records for uid in r.unit_ids()]
+            target.add_units(unit_ids, unit_vectors, after_batch=lambda: hit("units"))
+            target.add(records, vectors, after_batch=lambda: hit("chunks"))
+            ids = {r.id for r in records}
+            stale = [
+                i for p in todo_now for i in sorted(stored.get(p.doc.source, ())) if i not in ids
+            ]
+            if stale:
+                target.delete(stale)
+                hit("stale")
+            stats.chunks_added += len(records)
+            stats.chunks_removed += len(stale)
+            stats.embedded += len(records)
+            stats.units_embedded += len(unit_ids)
+        target.mark([DocMark.of(p.doc.source, p.doc.sha256, p.records) for p in group])
+        hit("mark")
+
+    # Pass 2: each new or changed file is read, cleaned, chunked and written a group of about
+    # ``target.batch`` chunks at a time: memory holds one group, not the corpus.
+    counter: TokenCounter | None = None
+    group: list[_Planned] = []
+    in_group = n_chunks = 0
+    bar = bars("indexing", len(todo), "file")
+    try:
+        for f in todo:
+            bar.update(1)
+            got = _read(f, root, manifest, stats.skipped)
+            if got is None:
+                continue
+            doc, read, state, data = got
+            formats[read.format] += 1
+            stats.files[doc.source] = state
+            keep.add(doc.sha256)
             cleaned = clean(doc.text)
+            if (
+                known.get(doc.source) == doc.sha256
+                and read.format in ("text", "markdown")
+                and _utf8(data) == read.text
+            ):  # indexed before texts were stored, from this very text: store it, embed nothing
+                texts.put(doc.sha256, read, cleaned.kept_share, cleaned.web_capture)
+                stats.unchanged += 1
+                continue
+            del data
+            if doc.source in audit.incomplete:
+                stats.completed.append(doc.source)
+            else:
+                (stats.changed if doc.source in stored else stats.new).append(doc.source)
+            if not target.present():  # a first build says so at once: a kill from here on
+                begin()  # leaves a record of what it was building, never an index that looks empty
+            counter = counter or TokenCounter(model_files.tokenizer_file)
             stats.kept.append(Kept(doc.source, cleaned.kept_share, cleaned.web_capture))
-            texts.put(doc.sha256, got, cleaned.kept_share, cleaned.web_capture)
+            texts.put(doc.sha256, read, cleaned.kept_share, cleaned.web_capture)
             chunks = list(
-                chunk_document(doc.source, doc.text, counter, budget, model.window, cleaned)
+                chunk_document(doc.source, doc.text, counter, budget, model_files.window, cleaned)
             )
             records = [
                 ChunkRecord(
-                    chunk_id(doc, c, model.key),
+                    chunk_id(doc, c, model_files.key),
                     doc.source,
                     c.ordinal,
                     c.start,
@@ -345,81 +419,27 @@ def ingest(
                 and doc.source not in audit.units_missing
                 and stored.get(doc.source, set()) == {r.id for r in records}
             )
-            planned.append(_Planned(doc, chunks, records, mark_only))
-            n_chunks += len(chunks)
-            bar.update(1)
+            if group and in_group + len(records) > target.batch:
+                write(group)
+                group, in_group = [], 0
+            group.append(_Planned(doc, chunks, records, mark_only))
+            in_group += len(records)
+            n_chunks += len(records)
             bar.set_postfix_str(f"{n_chunks} chunks")
             hit("chunk")
-        bar.close()
-    work = [p for p in planned if not p.mark_only]
-    n_units = sum(len(c.units) for p in work for c in p.chunks)
-    if work:
-        say(
-            f"chunked {len(todo)} document(s): {sum(len(p.chunks) for p in work)} chunks and "
-            f"{n_units} sentences to embed; loading the embedding model"
-        )
-
-    if lexicon is not None:
-        # Word vectors for words not seen before (all of the corpus when there are none yet),
-        # saved before any chunk is written: a document marked complete has its words.
-        if len(lexicon):
-            docs: Iterator[str] = (d.text for d, _read in todo)
-        else:
-            docs = _all_texts(found, texts)
-        new_words = lexicon.missing(docs)
-        if new_words:
-            say(f"embedding {len(new_words)} new words")
-            lexicon.add(new_words, embedder().embed_documents(new_words, batch_size=256))
-            stats.words_embedded = len(new_words)
-
-    if rebuild:
-        stats.rebuilt = True
-        if settings_changed:
-            say("index settings changed (model, chunk size or pipeline): rebuilding")
-    if audit.orphan_units:  # sentence vectors of chunks an interrupted run never wrote
-        begin()
-        target.delete_units(audit.orphan_units)
-
-    chunk_bar = _Tally(bars, say, "chunk", sum(len(p.records) for p in work))
-    unit_bar = _Tally(bars, say, "sentence", n_units)
-    emb: Embedder | None = None
-    try:
-        for group in _groups(planned, target.batch):
-            begin()
-            todo_now = [p for p in group if not p.mark_only]
-            if todo_now:
-                emb = emb or embedder()
-                records = [r for p in todo_now for r in p.records]
-                units = [(p.doc, u) for p in todo_now for c in p.chunks for u in c.units]
-                vectors = chunk_bar.embed(
-                    emb, [embedding_text(p.doc.title, c) for p in todo_now for c in p.chunks]
-                )
-                unit_vectors = unit_bar.embed(emb, [d.text[s:e] for d, (s, e) in units])
-                hit("embed")
-                # Each document: mark gone, sentence vectors, chunks, superseded chunks, mark.
-                target.unmark([p.doc.source for p in todo_now])
-                unit_ids = [uid for r in records for uid in r.unit_ids()]
-                target.add_units(unit_ids, unit_vectors, after_batch=lambda: hit("units"))
-                target.add(records, vectors, after_batch=lambda: hit("chunks"))
-                ids = {r.id for r in records}
-                stale = [
-                    i
-                    for p in todo_now
-                    for i in sorted(stored.get(p.doc.source, ()))
-                    if i not in ids
-                ]
-                if stale:
-                    target.delete(stale)
-                    hit("stale")
-                stats.chunks_added += len(records)
-                stats.chunks_removed += len(stale)
-                stats.embedded += len(records)
-                stats.units_embedded += len(unit_ids)
-            target.mark([DocMark.of(p.doc.source, p.doc.sha256, p.records) for p in group])
-            hit("mark")
+        if group:
+            write(group)
     finally:
+        bar.close()
         chunk_bar.close()
         unit_bar.close()
+    stats.skipped.sort(key=lambda s: s.source)
+    stats.documents = len(stats.files)
+    stats.formats = by_count(formats)
+    if not stats.files:
+        raise corpus_mod.no_documents(root, stats.skipped)  # nothing was written
+    indexed = stored.keys() | audit.complete.keys() | audit.incomplete.keys()
+    stats.removed = sorted(s for s in indexed if s not in stats.files)
 
     if stats.removed:  # mark first, then the chunks
         begin()
@@ -437,38 +457,37 @@ def ingest(
         store.drop_generation(old)
     elif started or have is None or not have.complete or have.corpus_dir != want.corpus_dir:
         store.set_info(replace(want, built_at=time.time()))
-    texts.keep({f.sha256 for f in found})
+    texts.keep(keep)
     stats.chunks_total = store.count()
     stats.seconds = time.perf_counter() - t0
     return stats
 
 
-def _all_texts(found: list[_Found], texts: TextStore) -> Iterator[str]:
-    for f in found:
-        yield f.read.text if f.read is not None else texts.text(f.sha256) or ""
-
-
 class _Tally:
-    """One progress bar over every group's embedding of one kind (chunks or sentences)."""
+    """One progress bar over every group's embedding of one kind (chunks or sentences); the
+    total is not known ahead (documents are read as they are written)."""
 
-    def __init__(self, bars: Meter, say: Progress, unit: str, total: int):
-        self.bar = bars("embedding", total, unit) if total else _NoBar()
+    def __init__(self, bars: Meter, say: Progress, unit: str):
+        self.bars: Meter = bars
+        self.bar: Bar | None = None
         self.quiet = bars is not _no_meter
-        self.say, self.unit, self.total, self.done = say, unit, total, 0
+        self.say, self.unit, self.done = say, unit, 0
 
     def embed(self, emb: Embedder, items: list[str]) -> np.ndarray:
-        base = self.done
-        seen = 0
+        if self.bar is None:
+            self.bar = self.bars("embedding", None, self.unit)
+        bar, base, seen = self.bar, self.done, 0
 
         def tick(now: int, _total: int) -> None:
             nonlocal seen
-            self.bar.update(now - seen)
+            bar.update(now - seen)
             seen = now
             self.done = base + now
             if not self.quiet:
-                self.say(f"embedded {self.done}/{self.total} {self.unit}s")
+                self.say(f"embedded {self.done} {self.unit}s")
 
         return emb.embed_documents(items, progress=tick)
 
     def close(self) -> None:
-        self.bar.close()
+        if self.bar is not None:
+            self.bar.close()

@@ -73,7 +73,7 @@ def message(lines: list[tuple[str, str]]) -> str:
 
 def progress_html(step: str, done: int, total: int) -> str:
     bar = f'<progress value="{done}" max="{max(total, 1)}"></progress> ' if total else ""
-    count = f" {done}/{total}" if total else ""
+    count = f" {done}/{total}" if total else f" {done}" if done else ""
     return f'<div class="doc-progress">{bar}{html.escape(step + count)}</div>'
 
 
@@ -84,8 +84,8 @@ class _Meter:
     def __init__(self) -> None:
         self.state = ("Indexing", 0, 0)
 
-    def __call__(self, desc: str, total: int, unit: str) -> _Meter.Bar:
-        return _Meter.Bar(self, f"Indexing: {desc} ({unit}s)", total)
+    def __call__(self, desc: str, total: int | None, unit: str) -> _Meter.Bar:
+        return _Meter.Bar(self, f"Indexing: {desc} ({unit}s)", total or 0)  # None: not known
 
     class Bar:
         def __init__(self, meter: _Meter, desc: str, total: int):
