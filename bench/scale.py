@@ -14,6 +14,13 @@ file), then, each in a fresh process as a user would run them:
 With ``--server`` the same runs again against a ``chroma run`` server on 127.0.0.1
 (``ASSISTANT_CHROMA_URL``). It prints one Markdown row per size and store. It measures; it
 asserts nothing.
+
+``--hash-vectors`` measures the query path only, at sizes whose real ingest would take hours on
+a laptop (about 12 chunks/s with their sentence vectors on 2 cores): the index is written by the
+real ingest code, but chunks, sentences and words get deterministic pseudo-random unit vectors
+instead of the model's (the ingest columns then say nothing and print as "-"); questions are
+still embedded by the real ONNX model, and the answers mean nothing. Opening, BM25, Chroma's
+nearest-neighbour search and the answerer's work are the same as with real vectors.
 """
 
 from __future__ import annotations
@@ -55,6 +62,32 @@ print(json.dumps({"p50": times[len(times) // 2], "p95": times[int(len(times) * 0
 """
 
 
+HASHED_INGEST = r"""
+import hashlib, sys
+import numpy as np
+from assistant import offline
+offline.apply()
+from assistant import Assistant
+from assistant.embedding import Embedder
+
+class Hashed(Embedder):
+    dim = 384
+    def embed_batch(self, texts):
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for i, t in enumerate(texts):
+            seed = int.from_bytes(hashlib.sha256(t.encode()).digest()[:8], "little")
+            v = np.random.default_rng(seed).standard_normal(self.dim).astype(np.float32)
+            out[i] = v / np.linalg.norm(v)
+        return out
+
+class Bench(Assistant):
+    def _sentence_transformer(self):
+        return Hashed()
+
+Bench(index_dir=sys.argv[1], corpus_dir=sys.argv[2]).ingest()
+"""
+
+
 def vocabulary() -> list[str]:
     words: set[str] = set()
     for path in sorted((ROOT / "evals").glob("*/corpus/*")):
@@ -68,7 +101,7 @@ def generate(folder: Path, chunks: int, seed: int = 7) -> list[str]:
     rng = random.Random(seed)
     vocab = vocabulary()
     folder.mkdir(parents=True)
-    questions = []
+    questions: list[str] = []
     for f in range((chunks + CHUNKS_PER_FILE - 1) // CHUNKS_PER_FILE):
         lines = [f"# Report {f}: {' '.join(rng.choices(vocab, k=3)).title()}", ""]
         for c in range(CHUNKS_PER_FILE):
@@ -120,11 +153,17 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def measure(work: Path, chunks: int, env: dict[str, str], label: str) -> dict[str, object]:
+def measure(
+    work: Path, chunks: int, env: dict[str, str], label: str, hashed: bool = False
+) -> dict[str, object]:
     corpus, index = work / "corpus", work / f"index-{label}"
     questions = json.loads((work / "questions.json").read_text())
     py = [sys.executable, "-c", PEAK, "--index", str(index)]
-    wall, rss, _out = run([*py, "ingest", str(corpus)], env)
+    if hashed:
+        run([sys.executable, "-c", HASHED_INGEST, str(index), str(corpus)], env)
+        wall = rss = float("nan")
+    else:
+        wall, rss, _out = run([*py, "ingest", str(corpus)], env)
     status = json.loads(run([*py, "status", "--json"], env)[2])
     n = int(status.get("chunks", chunks))
     cold = statistics.median(run([*py, "ask", questions[i]], env)[0] for i in range(3))
@@ -146,11 +185,21 @@ def measure(work: Path, chunks: int, env: dict[str, str], label: str) -> dict[st
     }
 
 
+def _n(x: object, digits: int) -> str:
+    v = float(x)  # type: ignore[arg-type]
+    return "-" if v != v else f"{v:.{digits}f}"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--chunks", type=int, nargs="+", default=[1000, 10000])
     ap.add_argument("--server", action="store_true", help="also against a `chroma run` server")
     ap.add_argument("--keep", type=Path, help="generate and keep the work folders here")
+    ap.add_argument(
+        "--hash-vectors",
+        action="store_true",
+        help="query path only: pseudo-random vectors at ingest (see above)",
+    )
     args = ap.parse_args()
     base = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
     base["PYTHONPATH"] = str(ROOT)
@@ -186,11 +235,11 @@ def main() -> int:
             stores.append(("server", {**base, "ASSISTANT_CHROMA_URL": f"http://127.0.0.1:{port}"}))
         try:
             for label, env in stores:
-                r = measure(work, chunks, env, label)
+                r = measure(work, chunks, env, label, args.hash_vectors)
                 rows.append(r)
                 print(
-                    f"| {r['store']} | {r['chunks']:,} | {r['ingest_s']:.0f} | "
-                    f"{r['chunks_per_s']:.0f} | {r['ingest_rss_mb']:.0f} | {r['cold_ask_s']:.2f} | "
+                    f"| {r['store']} | {r['chunks']:,} | {_n(r['ingest_s'], 0)} | "
+                    f"{_n(r['chunks_per_s'], 0)} | {_n(r['ingest_rss_mb'], 0)} | {r['cold_ask_s']:.2f} | "
                     f"{r['warm_p50_ms']:.1f} | {r['warm_p95_ms']:.1f} | {r['ask_rss_mb']:.0f} |",
                     flush=True,
                 )
