@@ -253,6 +253,12 @@ class Assistant:
     def query_embedder(self) -> Embedder:
         return onnx_embedder(self.model, self._ensure_onnx())
 
+    def corpus_dir(self) -> Path:
+        """The corpus folder: the configured one, else the one the index was built from, else
+        ``./corpus`` (where uploads go and what ``ingest`` reads by default)."""
+        with self._lock:
+            return self._corpus_root(self.store.info())
+
     def _corpus_root(self, info: IndexInfo | None) -> Path:
         if self.config.corpus_dir is not None:
             return self.config.corpus_dir

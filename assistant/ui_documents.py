@@ -27,22 +27,12 @@ import gradio as gr
 
 from . import corpus as corpus_mod
 from . import uploads
-from .engine import DEFAULT_CORPUS, Assistant, DocumentInfo
+from .engine import Assistant, DocumentInfo
 from .errors import AssistantError, UserError
 from .ingest import IngestStats
 
 COLUMNS = ["Title", "File", "Format", "Pages", "Chunks", "Text kept", "Indexed"]
 DASH = "–"
-
-
-def corpus_folder(assistant: Assistant) -> Path:
-    """The folder uploads go to: the configured corpus, else the one the index was built from.
-
-    (The engine decides the same way; it has no public accessor for it yet.)"""
-    if assistant.config.corpus_dir is not None:
-        return assistant.config.corpus_dir
-    info = assistant.store.info()
-    return Path(info.corpus_dir) if info is not None and info.corpus_dir else DEFAULT_CORPUS
 
 
 def table_rows(docs: list[DocumentInfo]) -> list[list[str]]:
@@ -146,7 +136,7 @@ class DocumentsPage:
         saved: list[uploads.Saved] = []
         refused: list[tuple[str, str]] = []
         max_mb = self.assistant.config.max_file_mb
-        root = corpus_mod.check_root(corpus_folder(self.assistant))
+        root = corpus_mod.check_root(self.assistant.corpus_dir())
         for i, path in enumerate(paths):
             name = Path(path).name
             report(f"Saving {name}", i, len(paths))
