@@ -29,7 +29,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from . import corpus as corpus_mod
-from . import crashpoints, readers
+from . import crashpoints, memory, readers
 from . import lock as lock_mod
 from .answer import Answer
 from .answering import AnswerContext, Answerer, ExtractiveAnswerer
@@ -240,6 +240,7 @@ class Assistant:
     def _ensure_onnx(self) -> Path:
         target = self._onnx_file()
         if not target.exists():
+            memory.release()  # the export needs ~400 MB: not on top of what ingest freed
             self._progress(f"exporting the query encoder to {target} (once per model)")
             try:
                 export_onnx(self.model, self._sentence_transformer(), target)

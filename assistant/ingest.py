@@ -37,7 +37,7 @@ from typing import Protocol
 import numpy as np
 
 from . import corpus as corpus_mod
-from . import readers
+from . import memory, readers
 from .chunking import Chunk, TokenCounter, chunk_document
 from .cleaning import clean
 from .corpus import Document, Skipped
@@ -343,7 +343,9 @@ def ingest(
             vectors = chunk_bar.embed(
                 model(), [embedding_text(p.doc.title, c) for p in todo_now for c in p.chunks]
             )
+            memory.release()
             unit_vectors = unit_bar.embed(model(), [d.text[s:e] for d, (s, e) in units])
+            memory.release()  # activations freed by the model: back to the OS before the next
             hit("embed")
             target.unmark([p.doc.source for p in todo_now])
             unit_ids = [uid for r in records for uid in r.unit_ids()]
