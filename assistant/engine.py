@@ -20,6 +20,7 @@ import contextlib
 import hashlib
 import logging
 import os
+import stat
 import tempfile
 import threading
 from collections import Counter
@@ -555,14 +556,17 @@ class Assistant:
     @staticmethod
     def _file_now(root: Path, source: str, state: FileState | None) -> FileState | None:
         """The file of ``source`` now (hashed only when its size or time changed), or None
-        when it is gone."""
-        path = corpus_mod.inside(root, source)
+        when it is gone. One ``stat`` when unchanged: the name is resolved (links that lead
+        out of the folder refused) only when the file must be read."""
         try:
-            if path is None or not path.is_file():
+            st = os.stat(root / source)
+            if not stat.S_ISREG(st.st_mode):
                 return None
-            st = path.stat()
             if state is not None and state.same_stat(st):
                 return state
+            path = corpus_mod.inside(root, source)
+            if path is None:
+                return None
             data = path.read_bytes()
         except OSError:
             return None
