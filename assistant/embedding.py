@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from . import memory
 from .errors import DependencyError, UserError
 
 Vectors = npt.NDArray[np.float32]
@@ -200,6 +201,7 @@ class SentenceTransformerEmbedder(Embedder):
             n = max(1, min(batch_size, ATTENTION_BUDGET // (pieces * pieces)))
             idx = order[at : at + n]
             out[idx] = self._encode([texts[i] for i in idx], len(idx))
+            memory.trim()  # this batch's activations, before the next (longer) batch allocates
             at += len(idx)
             if progress and (at - reported >= 512 or at == len(order)):
                 reported = at

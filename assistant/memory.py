@@ -3,7 +3,9 @@
 glibc keeps the memory that Python and torch free in its arenas; after a batch of embeddings
 (hundreds of MB of activations) the process stays at its high-water mark, and the next step (the
 ONNX export, the next group) grows from there. :func:`release` runs the garbage collector and
-``malloc_trim(0)``; where there is no glibc it only collects.
+``malloc_trim(0)``; where there is no glibc it only collects. :func:`trim` only trims: after every
+embedding batch, because batches of growing length leave freed activations scattered over the
+heap (3,000 sentences grew a process by 350 MB without it, by 75 MB with it, ~10% slower).
 """
 
 from __future__ import annotations
@@ -23,8 +25,13 @@ if sys.platform.startswith("linux"):
         _libc = None
 
 
+def trim() -> None:
+    """Return free heap memory to the OS (no garbage collection: cheap enough per batch)."""
+    if _libc is not None:
+        _libc.malloc_trim(0)
+
+
 def release() -> None:
     """Collect garbage and return free heap memory to the OS (a few milliseconds)."""
     gc.collect()
-    if _libc is not None:
-        _libc.malloc_trim(0)
+    trim()
