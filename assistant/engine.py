@@ -29,6 +29,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+import numpy as np
+
 from . import corpus as corpus_mod
 from . import crashpoints, memory, readers
 from . import lock as lock_mod
@@ -56,6 +58,8 @@ from .errors import (
 from .ingest import PIPELINE, IngestStats, Meter, by_count, ingest
 from .lexicon import Lexicon
 from .retrieval import HybridRetriever, Passage
+from .sentvecs import SentenceVectors
+from .sentvecs import tag as vectors_tag
 from .snapshot import FileState, Snapshots, Stamp, StatKey
 from .store import ChunkRecord, ChunkStore, IndexInfo
 from .texts import DocumentTexts, TextStore
@@ -133,28 +137,40 @@ _LOCAL_SERVERS: list[object] = []
 
 
 def _span_vectors(
-    store: ChunkStore, retriever: HybridRetriever, texts: Mapping[str, str], embedder: Embedder
+    units: SentenceVectors,
+    retriever: HybridRetriever,
+    texts: Mapping[str, str],
+    embedder: Embedder,
 ) -> Callable[[Sequence[Span]], dict[Span, Vectors]]:
-    """Sentence vectors stored at ingest, looked up by unit id; any other span is embedded."""
+    """Sentence vectors stored at ingest (a memory-mapped file per document, mapped when one of
+    its spans is first asked for); any other span is embedded."""
     by_source: dict[str, list[ChunkRecord]] = {}  # filled at the first call, not at open
-    unit_ids: dict[Span, str] = {}
-    seen: set[str] = set()
+    files: dict[str, Vectors | None] = {}
+    rows: dict[Span, int] = {}
+    lock = threading.Lock()
 
-    def ids_of(source: str) -> None:
+    def load(source: str) -> None:
         if not by_source:
             for r in retriever.records:
                 by_source.setdefault(r.source, []).append(r)
-        if source not in seen:
-            seen.add(source)
-            for r in by_source.get(source, ()):
-                for uid, (s, e) in zip(r.unit_ids(), r.units, strict=True):
-                    unit_ids[(r.source, s, e)] = uid
+        recs = sorted(by_source.get(source, ()), key=lambda r: r.ordinal)
+        spans = [(source, s, e) for r in recs for s, e in r.units]
+        got = units.get(source, recs[0].sha256, len(spans)) if recs else None
+        if got is not None:
+            for i, span in enumerate(spans):
+                rows[span] = i
+        files[source] = got
 
     def vectors(spans: Sequence[Span]) -> dict[Span, Vectors]:
-        for source in {s[0] for s in spans}:
-            ids_of(source)
-        stored = store.unit_vectors([unit_ids[s] for s in spans if s in unit_ids])
-        out = {s: stored[unit_ids[s]] for s in spans if s in unit_ids and unit_ids[s] in stored}
+        out: dict[Span, Vectors] = {}
+        with lock:
+            for source in {s[0] for s in spans}:
+                if source not in files:
+                    load(source)
+            for span in spans:
+                i, got = rows.get(span), files.get(span[0])
+                if i is not None and got is not None:
+                    out[span] = np.array(got[i], dtype=np.float32)
         rest = [s for s in spans if s not in out]
         if rest:
             vecs = embedder.embed_batch([texts[src][a:b] for src, a, b in rest])
@@ -225,6 +241,14 @@ class Assistant:
     def text_store(self) -> TextStore:
         """The documents' extracted text, by content hash, in the index folder."""
         return TextStore.for_index(self.config.index_dir, self.config.collection)
+
+    def sentence_vectors(self, info: IndexInfo) -> SentenceVectors:
+        """The documents' sentence vectors for an index built as ``info`` says."""
+        return SentenceVectors.for_index(
+            self.config.index_dir,
+            self.config.collection,
+            vectors_tag(info.model_key, info.chunk_tokens, info.pipeline),
+        )
 
     @property
     def lexicon(self) -> Lexicon:
@@ -322,6 +346,7 @@ class Assistant:
             self.config.chunk_tokens,
             self._sentence_transformer,
             self.text_store,
+            self.config.index_dir / "vectors" / self.config.collection,
             self._progress,
             rebuild=rebuild,
             lexicon=self.lexicon,
@@ -548,7 +573,7 @@ class Assistant:
             titles,
             retriever.vocabulary,
             embedder.embed_batch,
-            _span_vectors(self.store, retriever, texts, embedder),
+            _span_vectors(self.sentence_vectors(info), retriever, texts, embedder),
             lambda ws: self.lexicon.vectors(ws, embedder.embed_batch),
         )
         return _Open(info, root, texts, pages, retriever, context, files, key)
@@ -865,6 +890,11 @@ class Assistant:
             store.unmark([source])  # the mark first, then the chunks (see assistant.ingest)
             store.delete(ids)
             self.text_store.keep({r.sha256 for r in records if r.source != source})
+            info = store.info()
+            if info is not None:
+                self.sentence_vectors(info).keep(
+                    {(r.source, r.sha256) for r in records if r.source != source}
+                )
             self._open = None
             if old is not None and old.complete:
                 files = {s: f for s, f in old.files.items() if s != source}

@@ -44,12 +44,14 @@ from .corpus import Document, Skipped
 from .crashpoints import Checkpoint
 from .embedding import Embedder, ModelFiles
 from .lexicon import Lexicon
+from .sentvecs import SentenceVectors
+from .sentvecs import tag as vectors_tag
 from .snapshot import FileState
 from .store import ChunkRecord, ChunkStore, DocMark, IndexInfo
 from .texts import TextStore
 
 # Bump when cleaning, sentence splitting or chunking changes what a chunk is.
-PIPELINE = "struct1.clean3.sent3.chunk3.units1"
+PIPELINE = "struct1.clean3.sent3.chunk3.units2"
 
 Progress = Callable[[str], None]
 
@@ -232,6 +234,7 @@ def ingest(
     chunk_tokens: int,
     embedder: Callable[[], Embedder],
     texts: TextStore,
+    vectors_dir: Path,
     progress: Progress | None = None,
     rebuild: bool = False,
     lexicon: Lexicon | None = None,
@@ -242,8 +245,10 @@ def ingest(
 ) -> IngestStats:
     """Bring ``store`` in line with the folder ``root``. The caller holds the ingest lock.
 
-    ``checkpoint`` is called at each step a crash could interrupt (see
-    :mod:`assistant.crashpoints`); ``before_write`` once, before the first change to the store."""
+    ``vectors_dir``: where each document's sentence vectors are kept
+    (:class:`~assistant.sentvecs.SentenceVectors`). ``checkpoint`` is called at each step a
+    crash could interrupt (see :mod:`assistant.crashpoints`); ``before_write`` once, before the
+    first change to the store."""
     t0 = time.perf_counter()
     say = progress or (lambda _msg: None)
     bars = meter or _no_meter
@@ -265,6 +270,11 @@ def ingest(
         say(f"note: resuming the unfinished rebuild (generation {target.generation})")
     existing = target.records()
     audit = target.audit(existing)
+    units = SentenceVectors(vectors_dir, vectors_tag(want.model_key, budget, PIPELINE))
+    for source, mark in list(audit.complete.items()):  # complete only with its vectors
+        if not units.has(source, mark.sha256, mark.units):
+            del audit.complete[source]
+            audit.incomplete[source] = "sentence vectors missing"
     stored: dict[str, set[str]] = {}
     for r in existing:
         stored.setdefault(r.source, set()).add(r.id)
@@ -297,10 +307,6 @@ def ingest(
         stats.rebuilt = True
         if settings_changed:
             say("index settings changed (model, chunk size or pipeline): rebuilding")
-    if audit.orphan_units:  # sentence vectors of chunks an interrupted run never wrote
-        begin()
-        target.delete_units(audit.orphan_units)
-
     unchanged = [f for f in found if f.format is not None]
     todo = [f for f in found if f.format is None]
     stats.unchanged = len(unchanged)
@@ -339,17 +345,21 @@ def ingest(
         todo_now = [p for p in group if not p.mark_only]
         if todo_now:
             records = [r for p in todo_now for r in p.records]
-            units = [(p.doc, u) for p in todo_now for c in p.chunks for u in c.units]
+            spans = [(p.doc, u) for p in todo_now for c in p.chunks for u in c.units]
             vectors = chunk_bar.embed(
                 model(), [embedding_text(p.doc.title, c) for p in todo_now for c in p.chunks]
             )
             memory.release()
-            unit_vectors = unit_bar.embed(model(), [d.text[s:e] for d, (s, e) in units])
+            unit_vectors = unit_bar.embed(model(), [d.text[s:e] for d, (s, e) in spans])
             memory.release()  # activations freed by the model: back to the OS before the next
             hit("embed")
             target.unmark([p.doc.source for p in todo_now])
-            unit_ids = [uid for r in records for uid in r.unit_ids()]
-            target.add_units(unit_ids, unit_vectors, after_batch=lambda: hit("units"))
+            at = 0
+            for p in todo_now:  # rows in the order of the document's chunks, then their units
+                n = sum(len(c.units) for c in p.chunks)
+                units.put(p.doc.source, p.doc.sha256, unit_vectors[at : at + n])
+                at += n
+                hit("units")
             target.add(records, vectors, after_batch=lambda: hit("chunks"))
             ids = {r.id for r in records}
             stale = [
@@ -361,7 +371,7 @@ def ingest(
             stats.chunks_added += len(records)
             stats.chunks_removed += len(stale)
             stats.embedded += len(records)
-            stats.units_embedded += len(unit_ids)
+            stats.units_embedded += len(spans)
         target.mark([DocMark.of(p.doc.source, p.doc.sha256, p.records) for p in group])
         hit("mark")
 
@@ -418,7 +428,7 @@ def ingest(
             ]
             mark_only = (
                 doc.source in audit.incomplete
-                and doc.source not in audit.units_missing
+                and units.has(doc.source, doc.sha256, sum(len(r.units) for r in records))
                 and stored.get(doc.source, set()) == {r.id for r in records}
             )
             if group and in_group + len(records) > target.batch:
@@ -460,6 +470,7 @@ def ingest(
     elif started or have is None or not have.complete or have.corpus_dir != want.corpus_dir:
         store.set_info(replace(want, built_at=time.time()))
     texts.keep(keep)
+    units.keep({(source, f.sha256) for source, f in stats.files.items()})
     stats.chunks_total = store.count()
     stats.seconds = time.perf_counter() - t0
     return stats

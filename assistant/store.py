@@ -1,8 +1,8 @@
 """The vector store: a thin adapter over Chroma (embedded by default, a server when a URL is set).
 
 Chroma holds one vector per chunk and the chunk's span metadata (source, start, end, the file's
-sha256, heading path and the spans of its sentences), and in a second collection one vector per
-sentence (``<chunk id>.<i>``) for the answerer's evidence scorer; it does not hold the text,
+sha256, heading path and the spans of its sentences); it does not hold the sentences' vectors
+(files per document, :mod:`assistant.sentvecs`) or the text,
 which is the document's text as its reader extracted it, stored beside the index
 (:mod:`assistant.texts`) and checked against the file's hash, so a quote can only ever be what
 the document says. Collection metadata records how the index was built (model key,
@@ -11,12 +11,13 @@ mismatch or an interrupted ingest is detected. Nothing outside this module impor
 
 Crash safety is built from three things here (the order of writes is :mod:`assistant.ingest`'s):
 
-* **Completion marks.** A third collection holds one mark per document (its sha256, chunk and
+* **Completion marks.** A second collection holds one mark per document (its sha256, chunk and
   sentence counts, a digest of its chunk ids), written after all of its chunks and sentence
   vectors and deleted before any of them. :meth:`ChunkStore.audit` lists the documents whose
   stored chunks do not match their mark, or that have none: those are incomplete.
 * **Generations.** An index named ``corpus`` lives in ``corpus`` (generation 0) or
-  ``corpus__g<N>``, each with its ``__units`` and ``__docs`` collections; the pointer collection
+  ``corpus__g<N>``, each with its ``__docs`` collection (and ``__units`` in indexes of older
+  versions, which kept sentence vectors in Chroma); the pointer collection
   ``corpus__live`` names the generation that serves. A rebuild writes a new generation and
   moves the pointer only after its last write; other generations are orphans, dropped by the
   next writer.
@@ -75,10 +76,6 @@ class ChunkRecord:
     headings: tuple[str, ...] = ()  # heading path above the chunk, outermost first
     units: tuple[tuple[int, int], ...] = ()  # quotable units (sentences), absolute spans
 
-    def unit_ids(self) -> list[str]:
-        """Ids of this chunk's unit vectors in the store's unit collection."""
-        return [f"{self.id}.{i}" for i in range(len(self.units))]
-
 
 @dataclass(frozen=True)
 class IndexInfo:
@@ -119,8 +116,6 @@ class Audit:
     marked: bool  # the generation has a marks collection (an index of an older version has not)
     complete: dict[str, DocMark] = field(default_factory=dict)  # by source
     incomplete: dict[str, str] = field(default_factory=dict)  # source -> what is wrong
-    units_missing: set[str] = field(default_factory=set)  # sources short of sentence vectors
-    orphan_units: list[str] = field(default_factory=list)  # sentence vectors of no chunk
 
 
 def _settings() -> Any:
@@ -530,60 +525,22 @@ class ChunkStore:
                 after_batch()
 
     @_guarded
-    def add_units(
-        self,
-        ids: Sequence[str],
-        vectors: np.ndarray,
-        after_batch: Callable[[], None] | None = None,
-    ) -> None:
-        """Store one vector per chunk unit (ids from :meth:`ChunkRecord.unit_ids`)."""
-        col = self._col(_UNITS, create=True)
-        n = self.batch * 4
-        for at in range(0, len(ids), n):
-            col.upsert(ids=list(ids[at : at + n]), embeddings=vectors[at : at + n])
-            if after_batch:
-                after_batch()
-
-    @_guarded
     def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         """The stored chunk vectors among ``ids`` (missing ones are left out)."""
         return _embeddings(self._col(), ids)
 
     @_guarded
-    def unit_vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
-        """The stored unit vectors among ``ids`` (missing ones are left out)."""
-        return _embeddings(self._col(_UNITS), ids)
-
-    @_guarded
     def delete(self, ids: Sequence[str], after_batch: Callable[[], None] | None = None) -> None:
-        """Delete chunks and their sentence vectors (the chunk first)."""
+        """Delete chunks."""
         col = self._col()
         if col is None:
             return
         self._check_writable()
         n = self.batch
         for at in range(0, len(ids), n):
-            part = list(ids[at : at + n])
-            got = col.get(ids=part, include=["metadatas"])
-            unit_ids = [
-                f"{i}.{k}"
-                for i, m in zip(got["ids"], got["metadatas"], strict=True)
-                for k in range(len(_units_parse(m.get("units"))))
-            ]
-            col.delete(ids=part)
-            self.delete_units(unit_ids)
+            col.delete(ids=list(ids[at : at + n]))
             if after_batch:
                 after_batch()
-
-    @_guarded
-    def delete_units(self, ids: Sequence[str]) -> None:
-        col = self._col(_UNITS)
-        if col is None:
-            return
-        self._check_writable()
-        n = self.batch * 4
-        for at in range(0, len(ids), n):
-            col.delete(ids=list(ids[at : at + n]))
 
     @_guarded
     def query(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
@@ -651,8 +608,9 @@ class ChunkStore:
 
     @_guarded
     def audit(self, records: Sequence[ChunkRecord]) -> Audit:
-        """Compare the stored chunks and sentence vectors (``records``: :meth:`records`) with
-        the marks: which documents are complete, which are not and why."""
+        """Compare the stored chunks (``records``: :meth:`records`) with the marks: which
+        documents are complete, which are not and why (their sentence vectors are checked by
+        :mod:`assistant.ingest`)."""
         marks = self.marks()
         audit = Audit(marked=marks is not None)
         marks = marks or {}
@@ -669,20 +627,6 @@ class ChunkStore:
                 audit.incomplete[source] = f"{len(recs)} of its {mark.chunks} chunks stored"
             else:
                 audit.complete[source] = mark
-        expected = sum(len(r.units) for r in records)
-        units = self._col(_UNITS)
-        stored = 0 if units is None else int(units.count())
-        if stored != expected:
-            have = set(units.get(include=[])["ids"]) if units is not None else set()
-            wanted: set[str] = set()
-            for r in records:
-                ids = r.unit_ids()
-                wanted.update(ids)
-                if not have.issuperset(ids):
-                    audit.units_missing.add(r.source)
-                    if audit.complete.pop(r.source, None) is not None:
-                        audit.incomplete[r.source] = "sentence vectors missing"
-            audit.orphan_units = sorted(have - wanted)
         return audit
 
 

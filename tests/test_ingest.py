@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant import Assistant, IndexStaleError, UserError
@@ -65,6 +67,44 @@ def test_reingest_is_a_no_op_then_edits_and_deletes_are_applied(
         2,
     )
     assert a.ask("How many books does the city library hold?").abstained
+
+
+def test_sentence_vectors_are_a_file_per_document_kept_with_the_index(
+    tmp_path: Path, make_assistant: Make
+) -> None:
+    corpus = write(tmp_path / "c", {"a.txt": A, "b.md": B})
+    a = make_assistant(corpus)
+    a.ingest()
+    info = a.store.info()
+    assert info is not None
+    vectors = a.sentence_vectors(info)
+    files = {s: vectors.path(s, r.sha256) for r in a.store.records() for s in [r.source]}
+    assert sorted(p.name for p in vectors.folder.iterdir()) == sorted(
+        p.name for p in files.values()
+    )
+    got = vectors.get("a.txt", _sha(corpus / "a.txt"), 2)
+    assert got is not None and got.shape == (2, 384)  # two sentences, one row each
+    want = a._sentence_transformer().embed_batch(
+        [
+            "The harbour bridge opened in 1932 after eight years of work.",
+            "It carries eight lanes of traffic.",
+        ]
+    )
+    assert float(np.min(np.sum(np.asarray(got) * want, axis=1))) > 0.9999
+
+    files["a.txt"].unlink()  # lost: the document is not complete, and the next ingest redoes it
+    again = a.ingest()
+    assert (again.completed, again.embedded, again.units_embedded) == (["a.txt"], 1, 2)
+    assert files["a.txt"].is_file()
+
+    (corpus / "b.md").unlink()  # a removed document's vectors go with it
+    a.ingest()
+    assert sorted(p.name for p in vectors.folder.iterdir()) == [files["a.txt"].name]
+    assert "1932" in a.ask("When did the harbour bridge open?").text
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def test_ask_builds_the_index_when_none_exists(tmp_path: Path, make_assistant: Make) -> None:

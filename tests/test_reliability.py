@@ -173,11 +173,7 @@ def assert_same(got: dict[str, Any], want: dict[str, Any]) -> None:
     assert got["unit_ids"] == want["unit_ids"]
     assert (got["incomplete"], got["orphan_units"], got["complete"]) == ({}, [], True)
     base = "corpus" if got["generation"] == 0 else f"corpus__g{got['generation']}"
-    assert set(got["collections"]) - {"corpus__live"} == {
-        base,
-        f"{base}__units",
-        f"{base}__docs",
-    }
+    assert set(got["collections"]) - {"corpus__live"} == {base, f"{base}__docs"}
     for kind in ("vectors", "unit_vectors"):
         assert got[kind].keys() == want[kind].keys()
         a = np.array([got[kind][i] for i in sorted(got[kind])], dtype=np.float32)
@@ -604,7 +600,7 @@ def test_a_rebuild_serves_the_old_generation_until_it_is_done(
     assert stats.rebuilt and a.store.generation == 1
     name = a.store.name
     assert a.store.collections() == sorted(
-        [f"{name}__g1", f"{name}__g1__docs", f"{name}__g1__units", f"{name}__live"]
+        [f"{name}__g1", f"{name}__g1__docs", f"{name}__live"]
     )
     assert a.store.records() == before
     assert "1932" in Assistant(config=a.config).ask("When did the harbour bridge open?").text
