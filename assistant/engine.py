@@ -144,16 +144,12 @@ def _span_vectors(
 ) -> Callable[[Sequence[Span]], dict[Span, Vectors]]:
     """Sentence vectors stored at ingest (a memory-mapped file per document, mapped when one of
     its spans is first asked for); any other span is embedded."""
-    by_source: dict[str, list[ChunkRecord]] = {}  # filled at the first call, not at open
     files: dict[str, Vectors | None] = {}
     rows: dict[Span, int] = {}
     lock = threading.Lock()
 
     def load(source: str) -> None:
-        if not by_source:
-            for r in retriever.records:
-                by_source.setdefault(r.source, []).append(r)
-        recs = sorted(by_source.get(source, ()), key=lambda r: r.ordinal)
+        recs = retriever.records.of_source(source)
         spans = [(source, s, e) for r in recs for s, e in r.units]
         got = units.get(source, recs[0].sha256, len(spans)) if recs else None
         if got is not None:
@@ -376,7 +372,7 @@ class Assistant:
         old = self.snapshots.stamp()
         reuse = reuse and old is not None and old.complete and old.generation == store.generation
         try:
-            records: list[ChunkRecord] = []
+            records: Sequence[ChunkRecord] = []
             save: Callable[[Path], None] = lambda _folder: None  # noqa: E731
             if not reuse:
                 every = store.records()

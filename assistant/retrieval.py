@@ -23,6 +23,7 @@ import numpy as np
 
 from . import terms
 from .embedding import Embedder
+from .records import ChunkTable
 from .store import ChunkRecord, ChunkStore
 
 RRF_K = 60
@@ -51,7 +52,7 @@ class HybridRetriever:
 
     def __init__(
         self,
-        records: list[ChunkRecord],
+        records: ChunkTable,
         texts: Mapping[str, str],
         store: ChunkStore,
         embedder: Embedder,
@@ -59,7 +60,6 @@ class HybridRetriever:
         vocabulary: terms.Vocabulary,
     ):
         self.records = records
-        self._by_id = {r.id: i for i, r in enumerate(records)}
         self._texts = texts
         self._store = store
         self.embedder = embedder
@@ -78,6 +78,7 @@ class HybridRetriever:
         """Index ``records`` (those whose source has a text) for BM25: each chunk's stems, with
         its document's title and heading path, which BM25 also sees."""
         records = [r for r in records if r.source in texts]
+        table = ChunkTable(records)
         titles = titles or {}
         stems = [
             terms.stems(" ".join([titles.get(r.source, ""), *r.headings]))
@@ -88,7 +89,7 @@ class HybridRetriever:
         if records:
             # bm25s wants at least one token per document
             bm25.index([s or ["\x00"] for s in stems], show_progress=False)
-        return cls(records, texts, store, embedder, bm25, terms.Vocabulary(stems))
+        return cls(table, texts, store, embedder, bm25, terms.Vocabulary(stems))
 
     def save(self, folder: Path) -> None:
         """Write the BM25 index and the vocabulary into ``folder`` (the records are the
@@ -103,7 +104,7 @@ class HybridRetriever:
     def load(
         cls,
         folder: Path,
-        records: list[ChunkRecord],
+        records: ChunkTable,
         texts: Mapping[str, str],
         store: ChunkStore,
         embedder: Embedder,
@@ -150,7 +151,7 @@ class HybridRetriever:
         vec = np.asarray(self.embedder.embed_query(question), dtype=np.float32)
         out = []
         for cid, sim in self._store.query(vec, k):
-            i = self._by_id.get(cid)
+            i = self.records.find(cid)
             if i is not None:  # ids of stale or unknown files are ignored
                 out.append((i, sim))
         return out

@@ -4,7 +4,8 @@ Opening an index must cost the same at 100 chunks and at 100k, and a long-runnin
 notice, cheaply, that another process updated the index. So every finished write (an ingest, a
 removal) leaves in ``<index>/query-<collection>/``:
 
-* ``snap-<token>/``: the chunk records in retrieval order (``records.json``) and the retriever's
+* ``snap-<token>/``: the chunk records in retrieval order (``records/``, memory-mapped columns,
+  :mod:`assistant.records`) and the retriever's
   own files (BM25 index and vocabulary, :meth:`HybridRetriever.save`), written in a temporary
   folder and renamed, so a snapshot is complete or absent;
 * ``stamp.json``, replaced atomically last: a serial number, the state (``complete``, or
@@ -30,11 +31,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from . import records as records_mod
+from .records import MappedChunkTable
 from .store import ChunkRecord, IndexInfo
 
-_SEP = "\x1f"
 COMPLETE, WRITING = "complete", "writing"
-FORMAT = 1  # bump when the layout changes: an older snapshot is then ignored
+FORMAT = 2  # bump when the layout changes: an older snapshot is then ignored
 
 
 @dataclass(frozen=True)
@@ -150,12 +152,15 @@ class Snapshots:
         changed) the current snapshot's records and retriever are kept, if there is one."""
         old = self.stamp()
         token = old.token if reuse and old is not None and old.token else None
-        if token is None or not (self.folder / f"snap-{token}" / "records.json").is_file():
+        if (
+            token is None
+            or not (self.folder / f"snap-{token}" / "records" / "tables.json").is_file()
+        ):
             token = secrets.token_hex(8)
             tmp = self.folder / f".snap-{token}.tmp"
             shutil.rmtree(tmp, ignore_errors=True)
             tmp.mkdir(parents=True)
-            _write_records(tmp / "records.json", records)
+            records_mod.save(tmp / "records", records)
             save(tmp / "retriever")
             os.replace(tmp, self.folder / f"snap-{token}")
         stamp = Stamp(
@@ -175,57 +180,12 @@ class Snapshots:
                 shutil.rmtree(d, ignore_errors=True)
         return stamp
 
-    def records(self, stamp: Stamp) -> list[ChunkRecord] | None:
-        """The records of the stamp's snapshot, in retrieval order (None: it is gone)."""
+    def records(self, stamp: Stamp) -> MappedChunkTable | None:
+        """The records of the stamp's snapshot, in retrieval order, mapped (None: it is gone)."""
         try:
-            return _read_records(self.folder / f"snap-{stamp.token}" / "records.json")
+            return MappedChunkTable(self.folder / f"snap-{stamp.token}" / "records")
         except (OSError, ValueError, KeyError):
             return None
 
     def retriever_dir(self, stamp: Stamp) -> Path:
         return self.folder / f"snap-{stamp.token}" / "retriever"
-
-
-def _write_records(path: Path, records: Sequence[ChunkRecord]) -> None:
-    sources = sorted({r.source for r in records})
-    at = {s: i for i, s in enumerate(sources)}
-    cols = {
-        "sources": sources,
-        "id": [r.id for r in records],
-        "source": [at[r.source] for r in records],
-        "sha256": [r.sha256 for r in records],
-        "ordinal": [r.ordinal for r in records],
-        "start": [r.start for r in records],
-        "end": [r.end for r in records],
-        "headings": [_SEP.join(r.headings) for r in records],
-        "units": [[x for u in r.units for x in u] for r in records],
-    }
-    path.write_text(json.dumps(cols), encoding="utf-8")
-
-
-def _read_records(path: Path) -> list[ChunkRecord]:
-    cols = json.loads(path.read_text(encoding="utf-8"))
-    sources = cols["sources"]
-    return [
-        ChunkRecord(
-            id=i,
-            source=sources[s],
-            ordinal=o,
-            start=a,
-            end=b,
-            sha256=sha,
-            headings=tuple(h.split(_SEP)) if h else (),
-            units=tuple(zip(u[::2], u[1::2], strict=True)),
-        )
-        for i, s, sha, o, a, b, h, u in zip(
-            cols["id"],
-            cols["source"],
-            cols["sha256"],
-            cols["ordinal"],
-            cols["start"],
-            cols["end"],
-            cols["headings"],
-            cols["units"],
-            strict=True,
-        )
-    ]
