@@ -30,12 +30,15 @@ Crash safety is built from three things here (the order of writes is :mod:`assis
 from __future__ import annotations
 
 import atexit
+import contextlib
 import functools
 import hashlib
 import os
 import re
 import shutil
+import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -118,6 +121,41 @@ class Audit:
     incomplete: dict[str, str] = field(default_factory=dict)  # source -> what is wrong
 
 
+_import_lock = threading.Lock()
+
+
+def _mark_override(method: Any = None, **_options: Any) -> Any:
+    """What ``overrides.override`` does to a method, without its checks: mark it."""
+    if method is None:
+        return _mark_override
+    method.__override__ = True
+    return method
+
+
+def _import_chromadb() -> Any:
+    """Import chromadb, once per process. chromadb decorates about 160 methods with the
+    ``overrides`` package's ``@override``, which checks each one's signature against its base
+    class while the class is defined (disassembling the caller's bytecode): half of chromadb's
+    import time, paid by every cold ``assistant ask``. Those checks guard chromadb's own
+    development; here they are skipped while chromadb is imported (methods are only marked, as
+    ``EnforceOverrides`` requires) and the real decorator is put back right after."""
+    with _import_lock:
+        if "chromadb" in sys.modules:
+            return sys.modules["chromadb"]
+        checks: Any = None
+        with contextlib.suppress(ImportError):  # a chromadb that no longer uses it
+            import overrides as checks
+        saved = (checks.override, checks.overrides) if checks is not None else None
+        try:
+            if checks is not None:
+                checks.override = checks.overrides = _mark_override
+            import chromadb
+        finally:
+            if checks is not None and saved is not None:
+                checks.override, checks.overrides = saved
+        return chromadb
+
+
 def _settings() -> Any:
     from chromadb.config import Settings
 
@@ -195,8 +233,7 @@ class ChunkStore:
     def open(
         cls, index_dir: Path, name: str, url: str | None = None, batch: int = 1000
     ) -> ChunkStore:
-        import chromadb
-
+        chromadb = _import_chromadb()
         if url:
             u = urlparse(url)
             port = u.port or (443 if u.scheme == "https" else 8000)
