@@ -112,7 +112,9 @@ class Config:
                 "MAX_QUESTION_CHARS", defaults.max_question_chars, 10, 100_000
             ),
             max_file_mb=get_int("MAX_FILE_MB", defaults.max_file_mb, 1, 100_000),
-            store_batch=get_int("STORE_BATCH", defaults.store_batch, 1, 100_000),
+            store_batch=get_int(
+                "STORE_BATCH", defaults.store_batch, 1, 5000
+            ),  # Chroma takes at most 5,461 records per write
             test_kill_at=get("TEST_KILL_AT"),
             ui_host=get("HOST") or defaults.ui_host,
             ui_port=get_int("PORT", defaults.ui_port, 1, 65535),

@@ -144,7 +144,9 @@ class HybridRetriever:
         if not q or not self.records:
             return []
         k = min(k, len(self.records))
-        docs, scores = self._bm25.retrieve([q], k=k, show_progress=False, n_threads=1)
+        docs, scores = self._bm25.retrieve(
+            [q], k=k, show_progress=False, n_threads=0
+        )  # 0: in this thread (1 starts a thread pool per call)
         return [(int(d), float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
 
     def dense(self, question: str, k: int) -> list[tuple[int, float]]:

@@ -52,6 +52,7 @@ from .errors import AssistantError, DependencyError, IndexDamagedError, IndexSta
 
 _SEP = "\x1f"  # joins heading path entries in metadata
 _UNITS, _DOCS, _LIVE = "__units", "__docs", "__live"
+_PAGE = 10_000  # records per Chroma read (SQLite allows 32,766 variables per statement)
 
 
 def _units_str(units: Sequence[tuple[int, int]]) -> str:
@@ -514,7 +515,7 @@ class ChunkStore:
         col = self._col()
         if col is None:
             return []
-        got = col.get(include=["metadatas"])
+        got = _get_all(col)
         out = [
             ChunkRecord(
                 id=i,
@@ -598,7 +599,7 @@ class ChunkStore:
         col = self._col(_DOCS)
         if col is None:
             return None
-        got = col.get(include=["metadatas"])
+        got = _get_all(col)
         return {
             str(m["source"]): DocMark(
                 str(m["source"]),
@@ -671,8 +672,22 @@ def _embeddings(col: Any, ids: Sequence[str]) -> dict[str, np.ndarray]:
     """The stored vectors of ``col`` among ``ids``, as float32 arrays."""
     if not ids or col is None:
         return {}
-    got = col.get(ids=list(ids), include=["embeddings"])
-    return {
-        i: np.asarray(v, dtype=np.float32)
-        for i, v in zip(got["ids"], got["embeddings"], strict=True)
-    }
+    out: dict[str, np.ndarray] = {}
+    for at in range(0, len(ids), _PAGE):
+        got = col.get(ids=list(ids[at : at + _PAGE]), include=["embeddings"])
+        for i, v in zip(got["ids"], got["embeddings"], strict=True):
+            out[i] = np.asarray(v, dtype=np.float32)
+    return out
+
+
+def _get_all(col: Any) -> dict[str, list[Any]]:
+    """Every id and metadata of ``col``, a page at a time: one ``get`` of more than 32,766
+    records fails in Chroma's SQLite ("too many SQL variables")."""
+    ids: list[Any] = []
+    metadatas: list[Any] = []
+    while True:
+        got = col.get(include=["metadatas"], limit=_PAGE, offset=len(ids))
+        ids.extend(got["ids"])
+        metadatas.extend(got["metadatas"])
+        if len(got["ids"]) < _PAGE:
+            return {"ids": ids, "metadatas": metadatas}
