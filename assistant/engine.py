@@ -377,7 +377,7 @@ class Assistant:
             if not reuse:
                 every = store.records()
                 shas = {r.source: r.sha256 for r in every}
-                texts = DocumentTexts(self.text_store, shas, self._text_missing)
+                texts = DocumentTexts(self.text_store, shas, self._text_missing, keep=False)
                 retriever = HybridRetriever.build(every, texts, store, self._embedder(), titles)
                 records, save = retriever.records, retriever.save
             self.snapshots.commit(
@@ -476,7 +476,7 @@ class Assistant:
         if records is None:
             return None
         root = corpus_mod.check_root(self._corpus_root(info))
-        indexed = {r.source: r.sha256 for r in records}
+        indexed = records.documents()
         files = {s: f for s, f in stamp.files.items() if s in indexed}
         edited, removed = [], []
         for source in sorted(indexed):
@@ -489,7 +489,7 @@ class Assistant:
             else:
                 files[source] = now
         self._raise_changed(root, edited, removed)
-        if not all(self.text_store.exists(sha) for sha in indexed.values()):
+        if self.text_store.missing(indexed.values()):
             return None  # the slow path reads a legacy text from its file, or says what to run
         texts = DocumentTexts(self.text_store, indexed, self._text_missing)
         try:

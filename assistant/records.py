@@ -22,7 +22,16 @@ from .store import ChunkRecord
 
 _SEP = "\x1f"  # joins a heading path
 _COLS = ("source", "sha256", "headings", "ordinal", "start", "end")
-FILES = ("ids.npy", "order.npy", "cols.npy", "units.npy", "unit_at.npy", "tables.json")
+FILES = (
+    "ids.npy",  # chunk ids (ASCII), in table order
+    "order.npy",  # positions sorting the ids (lookup by id)
+    "cols.npy",  # per record: source, sha256 and heading-path codes; ordinal, start, end
+    "units.npy",  # every record's unit spans, flat (start, end, start, end, ...)
+    "unit_at.npy",  # where each record's units begin in units.npy (and the end)
+    "by_source.npy",  # positions grouped by source code, each group by ordinal
+    "source_at.npy",  # where each source's group begins in by_source.npy (and the end)
+    "tables.json",  # the distinct sources, hashes and heading paths the codes point to
+)
 
 
 class ChunkTable(Sequence[ChunkRecord]):
@@ -48,6 +57,10 @@ class ChunkTable(Sequence[ChunkRecord]):
         if self._by_id is None:
             self._by_id = {r.id: i for i, r in enumerate(self._records)}
         return self._by_id.get(chunk_id)
+
+    def documents(self) -> dict[str, str]:
+        """The sha256 of each document's file, by source (of its last record, in table order)."""
+        return {r.source: r.sha256 for r in self._records}
 
     def of_source(self, source: str) -> list[ChunkRecord]:
         """The document's records, by ordinal."""
@@ -96,6 +109,10 @@ def save(folder: Path, records: Sequence[ChunkRecord]) -> None:
     np.save(folder / "cols.npy", cols)
     np.save(folder / "units.npy", units)
     np.save(folder / "unit_at.npy", unit_at)
+    by_source = np.lexsort((cols[:, 3], cols[:, 0])).astype(np.int64)  # source, then ordinal
+    source_at = np.searchsorted(cols[by_source, 0], np.arange(len(tables["source"]) + 1))
+    np.save(folder / "by_source.npy", by_source)
+    np.save(folder / "source_at.npy", source_at.astype(np.int64))
     (folder / "tables.json").write_text(json.dumps(tables), encoding="utf-8")
 
 
@@ -111,7 +128,10 @@ class MappedChunkTable(ChunkTable):
         self._source_at = {s: i for i, s in enumerate(self._sources)}
 
         def load(name: str) -> npt.NDArray[Any]:
-            return np.load(folder / name, mmap_mode="r", allow_pickle=False)  # type: ignore[no-any-return]
+            mapped = np.load(folder / name, mmap_mode="r", allow_pickle=False)
+            return np.asarray(mapped).view(
+                np.ndarray
+            )  # the same pages; plain indexing is 10x cheaper
 
         self._ids, self._order = load("ids.npy"), load("order.npy")
         self._cols, self._units, self._unit_at = (
@@ -119,7 +139,10 @@ class MappedChunkTable(ChunkTable):
             load("units.npy"),
             load("unit_at.npy"),
         )
+        self._grouped, self._group_at = load("by_source.npy"), load("source_at.npy")
         n = len(self._ids)
+        if len(self._grouped) != n or len(self._group_at) != len(self._sources) + 1:
+            raise ValueError(f"the chunk table in {folder} is inconsistent")
         if (
             self._cols.shape != (n, len(_COLS))
             or len(self._order) != n
@@ -168,9 +191,18 @@ class MappedChunkTable(ChunkTable):
                 return i
         return None
 
+    def documents(self) -> dict[str, str]:
+        pairs = np.unique(np.asarray(self._cols[:, :2]), axis=0)  # (source, sha) codes
+        # in table order, the last record of a source wins, as in ChunkTable
+        last = {int(s): int(h) for s, h in pairs}
+        if len(pairs) != len(last):  # a source with records of two hashes (never written so)
+            cols = np.asarray(self._cols[:, :2])
+            last = {int(s): int(h) for s, h in cols}
+        return {self._sources[s]: self._shas[h] for s, h in last.items()}
+
     def of_source(self, source: str) -> list[ChunkRecord]:
         code = self._source_at.get(source)
         if code is None:
             return []
-        rows = np.flatnonzero(self._cols[:, 0] == code)
-        return sorted((self[int(i)] for i in rows), key=lambda r: r.ordinal)
+        a, b = int(self._group_at[code]), int(self._group_at[code + 1])
+        return [self[int(i)] for i in self._grouped[a:b]]

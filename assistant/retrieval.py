@@ -78,18 +78,22 @@ class HybridRetriever:
         """Index ``records`` (those whose source has a text) for BM25: each chunk's stems, with
         its document's title and heading path, which BM25 also sees."""
         records = [r for r in records if r.source in texts]
-        table = ChunkTable(records)
         titles = titles or {}
-        stems = [
-            terms.stems(" ".join([titles.get(r.source, ""), *r.headings]))
-            + terms.stems(texts[r.source][r.start : r.end])
-            for r in records
-        ]
+        # Each chunk's stems become ids at once: 150k chunks' stems as strings took 1 GB.
+        vocab: dict[str, int] = {}
+        ids: list[list[int]] = []
+        vocabulary = terms.Vocabulary(())
+        for r in records:
+            stems = terms.stems(" ".join([titles.get(r.source, ""), *r.headings])) + terms.stems(
+                texts[r.source][r.start : r.end]
+            )
+            vocabulary.add(stems)
+            # bm25s wants at least one token per document
+            ids.append([vocab.setdefault(s, len(vocab)) for s in stems or ["\x00"]])
         bm25 = bm25s.BM25()
         if records:
-            # bm25s wants at least one token per document
-            bm25.index([s or ["\x00"] for s in stems], show_progress=False)
-        return cls(table, texts, store, embedder, bm25, terms.Vocabulary(stems))
+            bm25.index((ids, vocab), show_progress=False)
+        return cls(ChunkTable(records), texts, store, embedder, bm25, vocabulary)
 
     def save(self, folder: Path) -> None:
         """Write the BM25 index and the vocabulary into ``folder`` (the records are the

@@ -86,8 +86,12 @@ class Vocabulary:
         self.df: Counter[str] = Counter()
         self.n = 0
         for d in docs:
-            self.n += 1
-            self.df.update(set(d))
+            self.add(d)
+
+    def add(self, doc: Iterable[str]) -> None:
+        """Count one more passage."""
+        self.n += 1
+        self.df.update(set(doc))
 
     def idf(self, term: str) -> float:
         """Smoothed idf; a term that never occurs gets the highest weight."""

@@ -15,7 +15,7 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,9 +90,13 @@ class TextStore:
             return None
         return text if len(text) == meta.chars else None
 
-    def exists(self, sha: str) -> bool:
-        """Cheap (one ``stat``): whether the text's file is there; :meth:`has` checks it whole."""
-        return self._paths(sha)[0].is_file()
+    def missing(self, shas: Iterable[str]) -> set[str]:
+        """Which of ``shas`` have no text file (one directory listing, not a ``stat`` each)."""
+        try:
+            present = set(os.listdir(self.folder))
+        except OSError:
+            present = set()
+        return {sha for sha in shas if f"{sha}.txt" not in present}
 
     def has(self, sha: str, meta: StoredText | None = None) -> bool:
         """Whether the text is stored whole (its record, and a file of the recorded size)."""
@@ -150,10 +154,15 @@ class DocumentTexts(Mapping[str, str]):
     asked for (opening an index reads none). A text that is missing raises ``missing(source)``."""
 
     def __init__(
-        self, store: TextStore, shas: Mapping[str, str], missing: Callable[[str], Exception]
+        self,
+        store: TextStore,
+        shas: Mapping[str, str],
+        missing: Callable[[str], Exception],
+        keep: bool = True,
     ):
         self._store, self._shas, self._missing = store, dict(shas), missing
         self._cache: dict[str, str] = {}
+        self._keep = keep  # False: only the last text read is kept (one pass over a corpus)
 
     def __getitem__(self, source: str) -> str:
         text = self._cache.get(source)
@@ -162,6 +171,8 @@ class DocumentTexts(Mapping[str, str]):
             text = self._store.text(sha)
             if text is None:
                 raise self._missing(source)
+            if not self._keep:
+                self._cache.clear()
             self._cache[source] = text
         return text
 

@@ -36,6 +36,7 @@ def test_a_table_finds_records_by_id_and_by_document(table: records.ChunkTable) 
     assert (table.find("d" * 24), table.find("a" * 23), table.find("")) == (None, None, None)
     assert table.of_source("docs/a.md") == [RECORDS[1], RECORDS[0]]  # by ordinal
     assert (table.of_source("b.txt"), table.of_source("nope")) == ([RECORDS[2]], [])
+    assert table.documents() == {"docs/a.md": "1" * 64, "b.txt": "2" * 64}
 
 
 def test_an_empty_table_saves_and_loads(tmp_path: Path) -> None:
