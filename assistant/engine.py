@@ -321,7 +321,8 @@ class Assistant:
                 or stats.completed
                 or stats.removed
             )
-            self._save_snapshot(stats.files, reuse=unchanged)
+            self._save_snapshot(stats.files, reuse=unchanged, records=stats.records)
+            stats.records = []  # saved; not held by whoever keeps the stats
             if path is not None and self.config.corpus_dir is not None:
                 self.config = self.config.with_(corpus_dir=Path(path))
             self._open = None
@@ -352,10 +353,16 @@ class Assistant:
             before_write=self.snapshots.begin,
         )
 
-    def _save_snapshot(self, files: Mapping[str, FileState], reuse: bool) -> None:
+    def _save_snapshot(
+        self,
+        files: Mapping[str, FileState],
+        reuse: bool,
+        records: Sequence[ChunkRecord] = (),
+    ) -> None:
         """After a finished write (holding the lock): save what the query path needs, so the
         next open reads no chunk from the store and no text (:mod:`assistant.snapshot`).
-        ``reuse``: the store did not change, keep the current snapshot's records and BM25."""
+        ``reuse``: the store did not change, keep the current snapshot's records and BM25.
+        ``records``: what the store holds, as the write left it (else they are read back)."""
         store = self.store
         info = store.info()
         if info is None or not info.complete or store.read_only:
@@ -372,16 +379,16 @@ class Assistant:
         old = self.snapshots.stamp()
         reuse = reuse and old is not None and old.complete and old.generation == store.generation
         try:
-            records: Sequence[ChunkRecord] = []
+            table: Sequence[ChunkRecord] = []
             save: Callable[[Path], None] = lambda _folder: None  # noqa: E731
             if not reuse:
-                every = store.records()
+                every = list(records) if len(records) == store.count() else store.records()
                 shas = {r.source: r.sha256 for r in every}
                 texts = DocumentTexts(self.text_store, shas, self._text_missing, keep=False)
                 retriever = HybridRetriever.build(every, texts, store, self._embedder(), titles)
-                records, save = retriever.records, retriever.save
+                table, save = retriever.records, retriever.save
             self.snapshots.commit(
-                info, store.generation, records, files, titles, pages, save, reuse=reuse
+                info, store.generation, table, files, titles, pages, save, reuse=reuse
             )
         except (OSError, IndexStaleError) as exc:
             self._progress(

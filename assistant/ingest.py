@@ -131,6 +131,10 @@ class IngestStats:
     seconds: float = 0.0
     # every document of the folder as it was read (stat taken before reading), by source
     files: dict[str, FileState] = field(default_factory=dict)
+    # the serving generation's chunk records when the run ended, by (source, ordinal): what
+    # the store holds, kept as written so the query snapshot need not read them back (the
+    # engine empties it once the snapshot is saved)
+    records: list[ChunkRecord] = field(default_factory=list, repr=False)
 
 
 def chunk_id(doc: Document, chunk: Chunk, model_key: str) -> str:
@@ -276,8 +280,11 @@ def ingest(
             del audit.complete[source]
             audit.incomplete[source] = "sentence vectors missing"
     stored: dict[str, set[str]] = {}
+    final: dict[str, list[ChunkRecord]] = {}  # what the target holds, kept up to date
     for r in existing:
         stored.setdefault(r.source, set()).add(r.id)
+        final.setdefault(r.source, []).append(r)
+    del existing
     known = {source: mark.sha256 for source, mark in audit.complete.items()}
 
     # Pass 1: hash every file (one at a time); an unchanged one is done with here.
@@ -368,6 +375,8 @@ def ingest(
             if stale:
                 target.delete(stale)
                 hit("stale")
+            for p in todo_now:
+                final[p.doc.source] = list(p.records)
             stats.chunks_added += len(records)
             stats.chunks_removed += len(stale)
             stats.embedded += len(records)
@@ -460,6 +469,8 @@ def ingest(
         old_ids = [i for s in stats.removed for i in sorted(stored.get(s, ()))]
         target.delete(old_ids, after_batch=lambda: hit("remove"))
         stats.chunks_removed += len(old_ids)
+        for s in stats.removed:
+            final.pop(s, None)
 
     if target is not store:  # the rebuilt generation serves from here on
         target.set_info(replace(want, built_at=time.time()))
@@ -472,6 +483,7 @@ def ingest(
     texts.keep(keep)
     units.keep({(source, f.sha256) for source, f in stats.files.items()})
     stats.chunks_total = store.count()
+    stats.records = [r for s in sorted(final) for r in sorted(final[s], key=lambda r: r.ordinal)]
     stats.seconds = time.perf_counter() - t0
     return stats
 

@@ -40,7 +40,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -69,7 +69,7 @@ def _units_parse(raw: object) -> tuple[tuple[int, int], ...]:
     return tuple(out)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ChunkRecord:
     id: str
     source: str
@@ -515,20 +515,26 @@ class ChunkStore:
         col = self._col()
         if col is None:
             return []
-        got = _get_all(col)
-        out = [
-            ChunkRecord(
-                id=i,
-                source=str(m["source"]),
-                ordinal=int(m["ordinal"]),
-                start=int(m["start"]),
-                end=int(m["end"]),
-                sha256=str(m["sha256"]),
-                headings=tuple(h for h in str(m.get("headings") or "").split(_SEP) if h),
-                units=_units_parse(m.get("units")),
+        out: list[ChunkRecord] = []
+        shared: dict[Any, Any] = {}  # one object per distinct source, hash and heading path
+
+        def one(value: Any) -> Any:
+            return shared.setdefault(value, value)
+
+        for page in _pages(col):  # records built a page at a time: no page of dicts is kept
+            out.extend(
+                ChunkRecord(
+                    id=i,
+                    source=one(str(m["source"])),
+                    ordinal=int(m["ordinal"]),
+                    start=int(m["start"]),
+                    end=int(m["end"]),
+                    sha256=one(str(m["sha256"])),
+                    headings=one(tuple(h for h in str(m.get("headings") or "").split(_SEP) if h)),
+                    units=_units_parse(m.get("units")),
+                )
+                for i, m in zip(page["ids"], page["metadatas"], strict=True)
             )
-            for i, m in zip(got["ids"], got["metadatas"], strict=True)
-        ]
         out.sort(key=lambda r: (r.source, r.ordinal))
         return out
 
@@ -680,14 +686,23 @@ def _embeddings(col: Any, ids: Sequence[str]) -> dict[str, np.ndarray]:
     return out
 
 
-def _get_all(col: Any) -> dict[str, list[Any]]:
+def _pages(col: Any) -> Iterator[dict[str, Any]]:
     """Every id and metadata of ``col``, a page at a time: one ``get`` of more than 32,766
     records fails in Chroma's SQLite ("too many SQL variables")."""
+    offset = 0
+    while True:
+        got = col.get(include=["metadatas"], limit=_PAGE, offset=offset)
+        yield got
+        offset += len(got["ids"])
+        if len(got["ids"]) < _PAGE:
+            return
+
+
+def _get_all(col: Any) -> dict[str, list[Any]]:
+    """Every id and metadata of ``col`` (see :func:`_pages`)."""
     ids: list[Any] = []
     metadatas: list[Any] = []
-    while True:
-        got = col.get(include=["metadatas"], limit=_PAGE, offset=len(ids))
+    for got in _pages(col):
         ids.extend(got["ids"])
         metadatas.extend(got["metadatas"])
-        if len(got["ids"]) < _PAGE:
-            return {"ids": ids, "metadatas": metadatas}
+    return {"ids": ids, "metadatas": metadatas}

@@ -35,6 +35,7 @@ def test_reingest_is_a_no_op_then_edits_and_deletes_are_applied(
     first = a.ingest()
     assert (sorted(first.new), first.embedded) == (["a.txt", "b.md", "sub/c.txt"], 3)
     assert first.chunks_total == 3
+    assert_snapshot_matches_store(a)
 
     again = a.ingest()
     assert (again.embedded, again.chunks_added, again.chunks_removed, again.unchanged) == (
@@ -57,6 +58,7 @@ def test_reingest_is_a_no_op_then_edits_and_deletes_are_applied(
         3,
     )
     assert "1933" in a.ask("When did the harbour bridge open?").text
+    assert_snapshot_matches_store(a)
 
     (corpus / "b.md").unlink()
     removed = a.ingest()
@@ -67,6 +69,15 @@ def test_reingest_is_a_no_op_then_edits_and_deletes_are_applied(
         2,
     )
     assert a.ask("How many books does the city library hold?").abstained
+    assert_snapshot_matches_store(a)
+
+
+def assert_snapshot_matches_store(a: Assistant) -> None:
+    """The snapshot's records (kept by ingest as it wrote them) are exactly the store's."""
+    stamp = a.snapshots.stamp()
+    assert stamp is not None and stamp.complete
+    table = a.snapshots.records(stamp)
+    assert table is not None and list(table) == a.store.records()
 
 
 def test_sentence_vectors_are_a_file_per_document_kept_with_the_index(
