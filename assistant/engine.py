@@ -430,6 +430,8 @@ class Assistant:
                 )
                 self.ingest()
                 store = self.store
+            # Chroma loads its vector index at the first query; meanwhile the rest opens
+            threading.Thread(target=store.warm_up, name="chroma-warm-up", daemon=True).start()
             key = self.snapshots.stat_key()  # before reading: a later change re-opens again
             stamp = self.snapshots.stamp()
             opened = self._open_snapshot(store, stamp, key) if stamp is not None else None

@@ -192,13 +192,12 @@ class MappedChunkTable(ChunkTable):
         return None
 
     def documents(self) -> dict[str, str]:
-        pairs = np.unique(np.asarray(self._cols[:, :2]), axis=0)  # (source, sha) codes
-        # in table order, the last record of a source wins, as in ChunkTable
-        last = {int(s): int(h) for s, h in pairs}
-        if len(pairs) != len(last):  # a source with records of two hashes (never written so)
-            cols = np.asarray(self._cols[:, :2])
-            last = {int(s): int(h) for s, h in cols}
-        return {self._sources[s]: self._shas[h] for s, h in last.items()}
+        starts, ends = self._group_at[:-1], self._group_at[1:]
+        has = starts < ends  # a source code with records (every one, as saved)
+        last = self._grouped[ends[has] - 1]  # each source's last record by ordinal
+        shas = self._cols[last, 1]
+        codes = np.flatnonzero(has)
+        return {self._sources[int(c)]: self._shas[int(h)] for c, h in zip(codes, shas, strict=True)}
 
     def of_source(self, source: str) -> list[ChunkRecord]:
         code = self._source_at.get(source)

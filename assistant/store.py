@@ -122,7 +122,7 @@ class Audit:
     incomplete: dict[str, str] = field(default_factory=dict)  # source -> what is wrong
 
 
-_import_lock = threading.Lock()
+_import_lock = threading.RLock()
 
 
 def _mark_override(method: Any = None, **_options: Any) -> Any:
@@ -133,16 +133,15 @@ def _mark_override(method: Any = None, **_options: Any) -> Any:
     return method
 
 
-def _import_chromadb() -> Any:
-    """Import chromadb, once per process. chromadb decorates about 160 methods with the
-    ``overrides`` package's ``@override``, which checks each one's signature against its base
-    class while the class is defined (disassembling the caller's bytecode): half of chromadb's
-    import time, paid by every cold ``assistant ask``. Those checks guard chromadb's own
-    development; here they are skipped while chromadb is imported (methods are only marked, as
-    ``EnforceOverrides`` requires) and the real decorator is put back right after."""
+@contextlib.contextmanager
+def _unchecked_overrides() -> Iterator[None]:
+    """chromadb decorates about 160 methods with the ``overrides`` package's ``@override``,
+    which checks each one's signature against its base class while the class is defined
+    (disassembling the caller's bytecode): half of chromadb's import time, and more when a
+    client first loads its components, paid by every cold ``assistant ask``. Those checks guard
+    chromadb's own development; within this block they are skipped (methods are only marked,
+    as ``EnforceOverrides`` requires) and the real decorator is put back after it."""
     with _import_lock:
-        if "chromadb" in sys.modules:
-            return sys.modules["chromadb"]
         checks: Any = None
         with contextlib.suppress(ImportError):  # a chromadb that no longer uses it
             import overrides as checks
@@ -150,11 +149,19 @@ def _import_chromadb() -> Any:
         try:
             if checks is not None:
                 checks.override = checks.overrides = _mark_override
-            import chromadb
+            yield
         finally:
             if checks is not None and saved is not None:
                 checks.override, checks.overrides = saved
-        return chromadb
+
+
+def _import_chromadb() -> Any:
+    """Import chromadb, once per process (see :func:`_unchecked_overrides`)."""
+    if "chromadb" in sys.modules:
+        return sys.modules["chromadb"]
+    with _unchecked_overrides():
+        import chromadb
+    return chromadb
 
 
 def _settings() -> Any:
@@ -239,12 +246,13 @@ class ChunkStore:
             u = urlparse(url)
             port = u.port or (443 if u.scheme == "https" else 8000)
             try:
-                client = chromadb.HttpClient(
-                    host=u.hostname or "127.0.0.1",
-                    port=port,
-                    ssl=u.scheme == "https",
-                    settings=_settings(),
-                )
+                with _unchecked_overrides():  # it imports more of chromadb
+                    client = chromadb.HttpClient(
+                        host=u.hostname or "127.0.0.1",
+                        port=port,
+                        ssl=u.scheme == "https",
+                        settings=_settings(),
+                    )
                 client.heartbeat()
             except Exception as exc:  # chromadb raises assorted transport errors
                 raise DependencyError(
@@ -268,7 +276,8 @@ class ChunkStore:
         else:
             path.mkdir(parents=True, exist_ok=True)
         try:
-            client = chromadb.PersistentClient(path=str(opened), settings=_settings())
+            with _unchecked_overrides():  # it imports more of chromadb
+                client = chromadb.PersistentClient(path=str(opened), settings=_settings())
         except Exception as exc:  # chromadb raises assorted errors from Python and Rust
             _forget_client(opened)
             if not read_only and "readonly" in str(exc).lower():  # e.g. a read-only sqlite file
@@ -282,7 +291,8 @@ class ChunkStore:
 
         opened = cls._temporary_copy(path)
         try:
-            client = chromadb.PersistentClient(path=str(opened), settings=_settings())
+            with _unchecked_overrides():  # it imports more of chromadb
+                client = chromadb.PersistentClient(path=str(opened), settings=_settings())
         except Exception as exc:  # chromadb raises assorted errors from Python and Rust
             _forget_client(opened)
             raise cls(None, name, str(path), path=path).failure(exc) from None
@@ -585,6 +595,19 @@ class ChunkStore:
             col.delete(ids=list(ids[at : at + n]))
             if after_batch:
                 after_batch()
+
+    def warm_up(self) -> None:
+        """Have Chroma load its nearest-neighbour index now (it does so at the first query: about
+        1 s at 150k chunks), e.g. in a thread while the rest of an index opens. Errors are left
+        for the real query to report."""
+        try:
+            col = self._col()
+            one = col.get(limit=1, include=["embeddings"]) if col is not None else None
+            if col is not None and one is not None and len(one["ids"]):
+                vector = np.asarray(one["embeddings"][0], dtype=np.float32)
+                col.query(query_embeddings=[vector], n_results=1, include=[])
+        except Exception:  # chromadb raises assorted errors; the query reports them
+            return
 
     @_guarded
     def query(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
