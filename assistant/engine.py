@@ -383,6 +383,7 @@ class Assistant:
             save: Callable[[Path], None] = lambda _folder: None  # noqa: E731
             if not reuse:
                 every = list(records) if len(records) == store.count() else store.records()
+                memory.release()  # what the write left behind, before BM25 is built
                 shas = {r.source: r.sha256 for r in every}
                 texts = DocumentTexts(self.text_store, shas, self._text_missing, keep=False)
                 retriever = HybridRetriever.build(every, texts, store, self._embedder(), titles)

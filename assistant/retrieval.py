@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+from array import array
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -79,9 +80,10 @@ class HybridRetriever:
         its document's title and heading path, which BM25 also sees."""
         records = [r for r in records if r.source in texts]
         titles = titles or {}
-        # Each chunk's stems become ids at once: 150k chunks' stems as strings took 1 GB.
+        # Each chunk's stems become ids at once, 4 bytes each: 150k chunks' stems as strings
+        # took 1 GB.
         vocab: dict[str, int] = {}
-        ids: list[list[int]] = []
+        ids: list[array[int]] = []
         vocabulary = terms.Vocabulary(())
         for r in records:
             stems = terms.stems(" ".join([titles.get(r.source, ""), *r.headings])) + terms.stems(
@@ -89,7 +91,7 @@ class HybridRetriever:
             )
             vocabulary.add(stems)
             # bm25s wants at least one token per document
-            ids.append([vocab.setdefault(s, len(vocab)) for s in stems or ["\x00"]])
+            ids.append(array("i", [vocab.setdefault(s, len(vocab)) for s in stems or ["\x00"]]))
         bm25 = bm25s.BM25()
         if records:
             bm25.index((ids, vocab), show_progress=False)
