@@ -9,6 +9,7 @@ extractive answerer (no LLM, no key). It does not load models or open stores; se
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -35,8 +36,11 @@ class Config:
     max_question_chars: int = 2000
     # Files larger than this (in MB) are skipped at ingest, with this setting named.
     max_file_mb: int = 50
-    # Chunks per store write (and per embedding group) at ingest; sentence vectors go 4x as many.
+    # Chunks per store write (and per embedding group) at ingest.
     store_batch: int = 1000
+    # Where ingest runs the embedding model: "auto" (a CUDA GPU when torch sees one), "cpu",
+    # "cuda" or "cuda:N". Queries always run on the CPU (ONNX).
+    embed_device: str = "auto"
     # Only for tests/test_reliability.py: "<point>:<n>[:STOP]" makes an ingest kill (or stop)
     # its own process the n-th time it passes <point> (see assistant.crashpoints).
     test_kill_at: str | None = None
@@ -115,6 +119,7 @@ class Config:
             store_batch=get_int(
                 "STORE_BATCH", defaults.store_batch, 1, 5000
             ),  # Chroma takes at most 5,461 records per write
+            embed_device=_device(get("EMBED_DEVICE") or defaults.embed_device),
             test_kill_at=get("TEST_KILL_AT"),
             ui_host=get("HOST") or defaults.ui_host,
             ui_port=get_int("PORT", defaults.ui_port, 1, 65535),
@@ -127,3 +132,11 @@ class Config:
             llm_timeout=float(get_int("LLM_TIMEOUT", int(defaults.llm_timeout), 1, 3600)),
             llm_max_tokens=get_int("LLM_MAX_TOKENS", defaults.llm_max_tokens, 16, 8192),
         )
+
+
+def _device(value: str) -> str:
+    if value in ("auto", "cpu", "cuda") or re.fullmatch(r"cuda:\d+", value):
+        return value
+    raise UserError(
+        f"{ENV_PREFIX}EMBED_DEVICE={value!r} is not a device; use auto, cpu, cuda or cuda:N"
+    )

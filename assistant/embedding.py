@@ -147,8 +147,23 @@ class CachingEmbedder(Embedder):
         return np.stack([v for v in got if v is not None]).astype(np.float32)
 
 
+def resolve_device(device: str) -> str:
+    """``auto``: a CUDA GPU when torch sees one, else the CPU; ``cuda``: refused without one."""
+    import torch
+
+    has_gpu = torch.cuda.is_available()
+    if device == "auto":
+        return "cuda" if has_gpu else "cpu"
+    if device.startswith("cuda") and not has_gpu:
+        raise DependencyError(
+            f"ASSISTANT_EMBED_DEVICE={device} but torch sees no CUDA GPU (this install may have "
+            "torch's CPU build); unset it to embed on the CPU, or install a CUDA build of torch"
+        )
+    return device
+
+
 class SentenceTransformerEmbedder(Embedder):
-    def __init__(self, model: ModelFiles, threads: int | None = None):
+    def __init__(self, model: ModelFiles, threads: int | None = None, device: str = "cpu"):
         try:
             import torch
             from sentence_transformers import SentenceTransformer
@@ -163,7 +178,8 @@ class SentenceTransformerEmbedder(Embedder):
         if threads:
             torch.set_num_threads(threads)
         self.model_files = model
-        self.model = SentenceTransformer(str(model.path), device="cpu", local_files_only=True)
+        self.device = device
+        self.model = SentenceTransformer(str(model.path), device=device, local_files_only=True)
         self.model.max_seq_length = model.window
         dim = getattr(self.model, "get_embedding_dimension", None) or (
             self.model.get_sentence_embedding_dimension
@@ -201,7 +217,8 @@ class SentenceTransformerEmbedder(Embedder):
             n = max(1, min(batch_size, ATTENTION_BUDGET // (pieces * pieces)))
             idx = order[at : at + n]
             out[idx] = self._encode([texts[i] for i in idx], len(idx))
-            memory.trim()  # this batch's activations, before the next (longer) batch allocates
+            if self.device == "cpu":
+                memory.trim()  # this batch's activations, before the next (longer) batch allocates
             at += len(idx)
             if progress and (at - reported >= 512 or at == len(order)):
                 reported = at
@@ -258,12 +275,14 @@ _loaded: dict[tuple[str, ...], Embedder] = {}
 _loaded_lock = threading.Lock()
 
 
-def sentence_transformer(model: ModelFiles) -> SentenceTransformerEmbedder:
-    """One loaded copy per model and process (loading costs seconds and ~100 MB)."""
+def sentence_transformer(model: ModelFiles, device: str = "auto") -> SentenceTransformerEmbedder:
+    """One loaded copy per model, device and process (loading costs seconds and ~100 MB);
+    ``device`` as :func:`resolve_device` takes it."""
+    device = resolve_device(device)
     with _loaded_lock:
-        key = ("st", str(model.path), model.key)
+        key = ("st", str(model.path), model.key, device)
         if key not in _loaded:
-            _loaded[key] = SentenceTransformerEmbedder(model)
+            _loaded[key] = SentenceTransformerEmbedder(model, device=device)
         return _loaded[key]  # type: ignore[return-value]
 
 
@@ -307,7 +326,7 @@ def export_onnx(model: ModelFiles, reference: SentenceTransformerEmbedder, targe
     tmp = target.with_suffix(f".tmp{os.getpid()}")
     inner: Any = reference.model[0].auto_model  # the loaded transformer: no second copy
     inner.eval()
-    dummy = torch.ones((1, 8), dtype=torch.long)
+    dummy = torch.ones((1, 8), dtype=torch.long, device=next(inner.parameters()).device)
     typed = "token_type_ids" in inspect.signature(inner.forward).parameters
     names = ["input_ids", "attention_mask", "token_type_ids"][: 3 if typed else 2]
     encoder = _Encoder(inner) if typed else _EncoderNoTypes(inner)

@@ -253,7 +253,7 @@ class Assistant:
         return self._lexicon
 
     def _sentence_transformer(self) -> SentenceTransformerEmbedder:
-        return sentence_transformer(self.model)
+        return sentence_transformer(self.model, self.config.embed_device)
 
     def _onnx_file(self) -> Path:
         return onnx_path(self.config.index_dir, self.model)

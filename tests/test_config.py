@@ -55,6 +55,8 @@ def test_defaults_and_overrides() -> None:
         ({"ASSISTANT_CHROMA_URL": "localhost:8000"}, "is not an http"),
         ({"ASSISTANT_MAX_FILE_MB": "0"}, "ASSISTANT_MAX_FILE_MB=0 is out of range"),
         ({"ASSISTANT_STORE_BATCH": "0"}, "ASSISTANT_STORE_BATCH=0 is out of range"),
+        ({"ASSISTANT_STORE_BATCH": "6000"}, "ASSISTANT_STORE_BATCH=6000 is out of range"),
+        ({"ASSISTANT_EMBED_DEVICE": "gpu"}, "use auto, cpu, cuda or cuda:N"),
     ],
 )
 def test_bad_values_say_how_to_fix_them(env: dict[str, str], message: str) -> None:
@@ -67,3 +69,10 @@ def test_unknown_model_folder(tmp_path: Path) -> None:
 
     with pytest.raises(UserError, match="not a sentence-transformers model folder"):
         ModelFiles.resolve(tmp_path)
+
+
+def test_embed_device_defaults_to_auto_and_takes_cuda_n() -> None:
+    assert (
+        Config().embed_device,
+        Config.from_env({"ASSISTANT_EMBED_DEVICE": "cuda:1"}).embed_device,
+    ) == ("auto", "cuda:1")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
+import torch
 
-from assistant import Assistant
+from assistant import Assistant, DependencyError
 from assistant.chunking import Chunk
 from assistant.embedding import sentence_transformer
 from assistant.ingest import embedding_text
@@ -53,3 +55,11 @@ def test_chroma_top_k_equals_brute_force_cosine(assistant: Assistant) -> None:
         want = [records[i].id for i in np.argsort(-(docs @ v))[:5]]
         got = [cid for cid, _ in assistant.store.query(v, 5)]
         assert got == want
+
+
+def test_ingest_embeds_on_a_gpu_only_when_torch_sees_one(assistant: Assistant) -> None:
+    auto = sentence_transformer(assistant.model, "auto")
+    assert auto.device == ("cuda" if torch.cuda.is_available() else "cpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(DependencyError, match="torch sees no CUDA GPU"):
+            sentence_transformer(assistant.model, "cuda")
