@@ -431,8 +431,9 @@ class Assistant:
                 )
                 self.ingest()
                 store = self.store
-            # Chroma loads its vector index at the first query; meanwhile the rest opens
-            threading.Thread(target=store.warm_up, name="chroma-warm-up", daemon=True).start()
+            # Chroma loads its vector index at the first query; meanwhile the rest opens. Not a
+            # daemon: a process that exits while Chroma loads crashes (SIGSEGV) in its teardown.
+            threading.Thread(target=store.warm_up, name="chroma-warm-up").start()
             key = self.snapshots.stat_key()  # before reading: a later change re-opens again
             stamp = self.snapshots.stamp()
             opened = self._open_snapshot(store, stamp, key) if stamp is not None else None
@@ -808,11 +809,10 @@ class Assistant:
         """The indexed documents (sorted by source), from the index alone: it reads no document,
         so it also works when the folder changed since the last ingest."""
         with self._lock:
-            records = self.store.records()
             info = self.store.info()
+            chunks = self._chunk_counts()
         root = self._corpus_root(info)
         manifest = corpus_mod.read_manifest(root) if root.is_dir() else {}
-        chunks = Counter((r.source, r.sha256) for r in records)
         stored = self.text_store
         out = []
         for (source, sha), n in sorted(chunks.items()):
@@ -833,6 +833,19 @@ class Assistant:
                 )
             )
         return out
+
+    def _chunk_counts(self) -> Counter[tuple[str, str]]:
+        """Chunks per (source, sha256): from the snapshot when it is the store's current state
+        (no chunk read), else from the store."""
+        store = self.store
+        stamp = self.snapshots.stamp()
+        table = None
+        if stamp is not None and stamp.complete and stamp.generation == store.generation:
+            table = self.snapshots.records(stamp)
+        if table is None:
+            return Counter((r.source, r.sha256) for r in store.records())
+        shas = table.documents()
+        return Counter({(s, shas[s]): n for s, n in table.chunk_counts().items()})
 
     def add_file(
         self, name: str, data: bytes, *, overwrite: bool = False

@@ -11,6 +11,7 @@ chunks and at 100k, and a record is built only when asked for. It does not know 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, overload
@@ -61,6 +62,10 @@ class ChunkTable(Sequence[ChunkRecord]):
     def documents(self) -> dict[str, str]:
         """The sha256 of each document's file, by source (of its last record, in table order)."""
         return {r.source: r.sha256 for r in self._records}
+
+    def chunk_counts(self) -> dict[str, int]:
+        """How many records each document has, by source."""
+        return dict(Counter(r.source for r in self._records))
 
     def of_source(self, source: str) -> list[ChunkRecord]:
         """The document's records, by ordinal."""
@@ -198,6 +203,10 @@ class MappedChunkTable(ChunkTable):
         shas = self._cols[last, 1]
         codes = np.flatnonzero(has)
         return {self._sources[int(c)]: self._shas[int(h)] for c, h in zip(codes, shas, strict=True)}
+
+    def chunk_counts(self) -> dict[str, int]:
+        sizes = np.diff(self._group_at)
+        return {self._sources[int(c)]: int(sizes[c]) for c in np.flatnonzero(sizes)}
 
     def of_source(self, source: str) -> list[ChunkRecord]:
         code = self._source_at.get(source)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -78,6 +79,8 @@ def assert_snapshot_matches_store(a: Assistant) -> None:
     assert stamp is not None and stamp.complete
     table = a.snapshots.records(stamp)
     assert table is not None and list(table) == a.store.records()
+    counted = Counter((r.source, r.sha256) for r in a.store.records())
+    assert [((d.source, d.sha256), d.chunks) for d in a.documents()] == sorted(counted.items())
 
 
 def test_sentence_vectors_are_a_file_per_document_kept_with_the_index(

@@ -37,6 +37,7 @@ def test_a_table_finds_records_by_id_and_by_document(table: records.ChunkTable) 
     assert table.of_source("docs/a.md") == [RECORDS[1], RECORDS[0]]  # by ordinal
     assert (table.of_source("b.txt"), table.of_source("nope")) == ([RECORDS[2]], [])
     assert table.documents() == {"docs/a.md": "1" * 64, "b.txt": "2" * 64}
+    assert table.chunk_counts() == {"docs/a.md": 2, "b.txt": 1}
 
 
 def test_an_empty_table_saves_and_loads(tmp_path: Path) -> None:
