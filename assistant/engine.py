@@ -149,9 +149,9 @@ def _span_vectors(
     lock = threading.Lock()
 
     def load(source: str) -> None:
-        recs = retriever.records.of_source(source)
-        spans = [(source, s, e) for r in recs for s, e in r.units]
-        got = units.get(source, recs[0].sha256, len(spans)) if recs else None
+        found = retriever.records.sentences(source)
+        spans = [(source, s, e) for s, e in found[1]] if found else []
+        got = units.get(source, found[0], len(spans)) if found else None
         if got is not None:
             for i, span in enumerate(spans):
                 rows[span] = i

@@ -63,6 +63,14 @@ class ChunkTable(Sequence[ChunkRecord]):
         """The sha256 of each document's file, by source (of its last record, in table order)."""
         return {r.source: r.sha256 for r in self._records}
 
+    def sentences(self, source: str) -> tuple[str, list[tuple[int, int]]] | None:
+        """The document's file hash and its records' unit spans, in ordinal order (the rows
+        of its sentence vectors); None when it has no record."""
+        recs = self.of_source(source)
+        if not recs:
+            return None
+        return recs[0].sha256, [u for r in recs for u in r.units]
+
     def chunk_counts(self) -> dict[str, int]:
         """How many records each document has, by source."""
         return dict(Counter(r.source for r in self._records))
@@ -203,6 +211,16 @@ class MappedChunkTable(ChunkTable):
         shas = self._cols[last, 1]
         codes = np.flatnonzero(has)
         return {self._sources[int(c)]: self._shas[int(h)] for c, h in zip(codes, shas, strict=True)}
+
+    def sentences(self, source: str) -> tuple[str, list[tuple[int, int]]] | None:
+        code = self._source_at.get(source)
+        if code is None or self._group_at[code] == self._group_at[code + 1]:
+            return None
+        rows = self._grouped[int(self._group_at[code]) : int(self._group_at[code + 1])]
+        sha = self._shas[int(self._cols[rows[0], 1])]
+        parts = [self._units[2 * self._unit_at[r] : 2 * self._unit_at[r + 1]] for r in rows]
+        flat = np.concatenate(parts).tolist() if parts else []
+        return sha, list(zip(flat[::2], flat[1::2], strict=True))
 
     def chunk_counts(self) -> dict[str, int]:
         sizes = np.diff(self._group_at)

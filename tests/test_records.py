@@ -38,6 +38,8 @@ def test_a_table_finds_records_by_id_and_by_document(table: records.ChunkTable) 
     assert (table.of_source("b.txt"), table.of_source("nope")) == ([RECORDS[2]], [])
     assert table.documents() == {"docs/a.md": "1" * 64, "b.txt": "2" * 64}
     assert table.chunk_counts() == {"docs/a.md": 2, "b.txt": 1}
+    assert table.sentences("docs/a.md") == ("1" * 64, [(0, 39), (40, 60), (61, 90)])
+    assert (table.sentences("b.txt"), table.sentences("nope")) == (("2" * 64, []), None)
 
 
 def test_an_empty_table_saves_and_loads(tmp_path: Path) -> None:

@@ -137,9 +137,9 @@ def _stems(text: str) -> frozenset[str]:
     toks = terms.tokens(text)
     out = {t.stem for t in toks} | terms.acronyms(text)
     for t in toks:
-        if any(c.isdigit() for c in t.surface):
+        if _has_digit(t.surface):
             out.update(_parts(t.surface))
-        elif any(c.isupper() for c in t.surface[1:]):
+        elif _inner_upper(t.surface):
             out.update(terms.stem(p.lower()) for p in _CAMEL.findall(t.surface))
     return frozenset(out)
 
@@ -160,9 +160,14 @@ def _found(term: str, where: frozenset[str]) -> bool:
     return term in where or (_has_digit(term) and all(p in where for p in _parts(term)))
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=32768)  # words recur across texts
 def _has_digit(term: str) -> bool:
     return any(c.isdigit() for c in term)
+
+
+@lru_cache(maxsize=32768)
+def _inner_upper(word: str) -> bool:
+    return any(c.isupper() for c in word[1:])
 
 
 def _soft_coverage(
