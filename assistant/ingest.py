@@ -12,8 +12,8 @@ run. A change of model, chunk budget or pipeline version rebuilds everything.
 It is safe to kill at any point (SIGKILL, OOM, power loss), and the next run finishes the job
 with nothing lost and nothing twice. Documents are written a group at a time (about
 ``Config.store_batch`` chunks), each in this order: its completion mark deleted, its sentence
-vectors (one file per document, :mod:`assistant.sentvecs`), its chunks (deterministic ids, so a rewrite replaces), its superseded chunks deleted,
-its mark written (:class:`~assistant.store.DocMark`). A document is unchanged only when its mark
+vectors (one file per document, :mod:`assistant.sentvecs`), its chunks (deterministic ids, so a
+rewrite replaces), its superseded chunks deleted, its mark written (:class:`~assistant.store.DocMark`). A document is unchanged only when its mark
 matches its file and its stored chunks; one left without a mark is completed, by writing only
 the mark when all of its chunks are there. Removals delete the mark first, then the chunks. The
 index says that an ingest is under way from its first write until its last, so readers refuse

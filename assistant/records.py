@@ -23,16 +23,15 @@ from .store import ChunkRecord
 
 _SEP = "\x1f"  # joins a heading path
 _COLS = ("source", "sha256", "headings", "ordinal", "start", "end")
-FILES = (
-    "ids.npy",  # chunk ids (ASCII), in table order
-    "order.npy",  # positions sorting the ids (lookup by id)
-    "cols.npy",  # per record: source, sha256 and heading-path codes; ordinal, start, end
-    "units.npy",  # every record's unit spans, flat (start, end, start, end, ...)
-    "unit_at.npy",  # where each record's units begin in units.npy (and the end)
-    "by_source.npy",  # positions grouped by source code, each group by ordinal
-    "source_at.npy",  # where each source's group begins in by_source.npy (and the end)
-    "tables.json",  # the distinct sources, hashes and heading paths the codes point to
-)
+# The files :func:`save` writes:
+#   ids.npy        chunk ids (ASCII), in table order
+#   order.npy      positions sorting the ids (lookup by id)
+#   cols.npy       per record: source, sha256 and heading-path codes; ordinal, start, end
+#   units.npy      every record's unit spans, flat (start, end, start, end, ...)
+#   unit_at.npy    where each record's units begin in units.npy (and the end)
+#   by_source.npy  positions grouped by source code, each group by ordinal
+#   source_at.npy  where each source's group begins in by_source.npy (and the end)
+#   tables.json    the distinct sources, hashes and heading paths the codes point to
 
 
 class ChunkTable(Sequence[ChunkRecord]):

@@ -631,7 +631,6 @@ class ChunkStore:
         col = self._col(_DOCS)
         if col is None:
             return None
-        got = _get_all(col)
         return {
             str(m["source"]): DocMark(
                 str(m["source"]),
@@ -640,7 +639,8 @@ class ChunkStore:
                 int(m["units"]),
                 str(m["digest"]),
             )
-            for m in got["metadatas"]
+            for page in _pages(col)
+            for m in page["metadatas"]
         }
 
     @_guarded
@@ -722,13 +722,3 @@ def _pages(col: Any) -> Iterator[dict[str, Any]]:
         offset += len(got["ids"])
         if len(got["ids"]) < _PAGE:
             return
-
-
-def _get_all(col: Any) -> dict[str, list[Any]]:
-    """Every id and metadata of ``col`` (see :func:`_pages`)."""
-    ids: list[Any] = []
-    metadatas: list[Any] = []
-    for got in _pages(col):
-        ids.extend(got["ids"])
-        metadatas.extend(got["metadatas"])
-    return {"ids": ids, "metadatas": metadatas}

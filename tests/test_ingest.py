@@ -92,7 +92,7 @@ def test_sentence_vectors_are_a_file_per_document_kept_with_the_index(
     info = a.store.info()
     assert info is not None
     vectors = a.sentence_vectors(info)
-    files = {s: vectors.path(s, r.sha256) for r in a.store.records() for s in [r.source]}
+    files = {r.source: vectors.path(r.source, r.sha256) for r in a.store.records()}
     assert sorted(p.name for p in vectors.folder.iterdir()) == sorted(
         p.name for p in files.values()
     )
