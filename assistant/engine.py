@@ -25,6 +25,7 @@ import tempfile
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -434,11 +435,33 @@ class Assistant:
             # Chroma loads its vector index at the first query; meanwhile the rest opens. Not a
             # daemon: a process that exits while Chroma loads crashes (SIGSEGV) in its teardown.
             threading.Thread(target=store.warm_up, name="chroma-warm-up").start()
+            encoder = self._start_encoder()  # loads while the snapshot opens
             key = self.snapshots.stat_key()  # before reading: a later change re-opens again
             stamp = self.snapshots.stamp()
-            opened = self._open_snapshot(store, stamp, key) if stamp is not None else None
-            self._open = opened or self._open_from_store(store, key)
+            opened = None
+            if stamp is not None:
+                opened = self._open_snapshot(store, stamp, key, encoder)
+            self._open = opened or self._open_from_store(store, key, encoder)
             return self._open
+
+    def _start_encoder(self) -> Callable[[], CachingEmbedder]:
+        """Start loading the query encoder in a thread; the function returned waits for it.
+        ONNX Runtime releases the GIL while it builds its session (0.3-0.5 s), so that overlaps
+        with importing Chroma and opening the snapshot. Loaded in place, when asked for, if it
+        must first be exported (that needs torch and says so)."""
+        if not self._onnx_file().exists():
+            return self._embedder
+        future: Future[CachingEmbedder] = Future()
+
+        def load() -> None:
+            try:
+                future.set_result(self._embedder())
+            except BaseException as exc:  # re-raised where the encoder is asked for
+                future.set_exception(exc)
+
+        # not a daemon: the interpreter's teardown must not run under a native call
+        threading.Thread(target=load, name="query-encoder").start()
+        return future.result
 
     @property
     def snapshots(self) -> Snapshots:
@@ -474,7 +497,13 @@ class Assistant:
                 "size or pipeline version); run `assistant ingest` to rebuild it"
             )
 
-    def _open_snapshot(self, store: ChunkStore, stamp: Stamp, key: StatKey | None) -> _Open | None:
+    def _open_snapshot(
+        self,
+        store: ChunkStore,
+        stamp: Stamp,
+        key: StatKey | None,
+        encoder: Callable[[], CachingEmbedder],
+    ) -> _Open | None:
         """Open from the snapshot the last finished write saved: no chunk is read from the store,
         no text is read, a file is hashed only when its size or time changed. None when there is
         no usable snapshot (an older index, a write under way or interrupted)."""
@@ -505,7 +534,7 @@ class Assistant:
         texts = DocumentTexts(self.text_store, indexed, self._text_missing)
         try:
             retriever = HybridRetriever.load(
-                self.snapshots.retriever_dir(stamp), records, texts, store, self._embedder()
+                self.snapshots.retriever_dir(stamp), records, texts, store, encoder()
             )
         except (OSError, ValueError, KeyError):
             return None  # removed by a newer write while this one read it: the slow path
@@ -513,7 +542,9 @@ class Assistant:
         pages = {s: tuple(p) for s, p in stamp.pages.items() if s in indexed}
         return self._opened(info, root, texts, pages, retriever, titles, files, key)
 
-    def _open_from_store(self, store: ChunkStore, key: StatKey | None) -> _Open:
+    def _open_from_store(
+        self, store: ChunkStore, key: StatKey | None, encoder: Callable[[], CachingEmbedder]
+    ) -> _Open:
         """Open by reading every chunk record from the store and every file (an index written
         by an older version, or when its snapshot is not usable)."""
         info = store.info()
@@ -558,7 +589,7 @@ class Assistant:
                 f"the extracted text of {', '.join(missing)} is missing from {stored.folder}; "
                 "run `assistant ingest` to restore it"
             )
-        retriever = HybridRetriever.build(records, texts, store, self._embedder(), titles)
+        retriever = HybridRetriever.build(records, texts, store, encoder(), titles)
         return self._opened(info, root, texts, pages, retriever, titles, files, key)
 
     def _embedder(self) -> CachingEmbedder:
