@@ -43,7 +43,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CHUNKS_PER_FILE = 20
-WORDS_PER_CHUNK = 95  # about 128 wordpieces of generated prose
+WORDS_PER_CHUNK = 55  # prose that packs into about one 128-wordpiece chunk per paragraph
 
 WARM = r"""
 import json, resource, sys, time
