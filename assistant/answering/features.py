@@ -172,50 +172,63 @@ def _inner_upper(word: str) -> bool:
 
 def _soft_coverage(
     q: Question, pred: dict[str, float], cands: list[Candidate], ctx: AnswerContext
-) -> tuple[list[float], list[float]]:
+) -> tuple[np.ndarray, np.ndarray]:
     """Per candidate: idf-weighted mean over the question's predicate words of 1 (same stem)
     or the best word-vector cosine with the candidate's words (0 when negative); and the lowest
     of those per-word scores, with the candidate's heading path and title counted as its words."""
     qwords = {w: terms.stem(w) for w in lexicon.words(q.text) if terms.stem(w) in pred}
     if not qwords:
-        return [1.0] * len(cands), [1.0] * len(cands)
+        return np.ones(len(cands)), np.ones(len(cands))
     # per-word scores of each distinct text (a unit, or a heading path with its title), once
     texts = {u.text: None for c in cands for u in c.units}
     contexts = [_context_text(c, ctx) for c in cands]
     texts.update(dict.fromkeys(contexts))
     vocab = list(dict.fromkeys(w for t in texts for w in _words(t)))
     if not vocab:
-        return [0.0] * len(cands), [0.0] * len(cands)
+        return np.zeros(len(cands)), np.zeros(len(cands))
     qv = ctx.word_vectors(list(qwords))
     sims = np.clip(qv @ ctx.word_vectors(vocab).T, 0.0, 1.0)  # question word x corpus word
-    where = {w: i for i, w in enumerate(vocab)}
     stems = list(qwords.values())
-    best = {t: _best(sims, where, stems, _words(t)) for t in texts}
-    weights = np.array([pred[s] for s in qwords.values()])
+    # 1 where the corpus word has the question word's stem
+    same = np.array([terms.stem(w) for w in vocab])[None, :] == np.array(stems)[:, None]
+    scores = np.maximum(sims, same)
+    row = {t: i for i, t in enumerate(texts)}
+    best = _best(scores, {w: i for i, w in enumerate(vocab)}, list(texts))  # text x word
+    weights = np.array([pred[s] for s in stems])
     weights = weights / weights.sum()
-    mean, low = [], []
-    for c, around in zip(cands, contexts, strict=True):
-        own = best[c.units[0].text]
-        for u in c.units[1:]:
-            own = np.maximum(own, best[u.text])
-        mean.append(float(own @ weights))
-        low.append(float(np.maximum(own, best[around]).min()))
-    return mean, low
+    own = best[[row[c.units[0].text] for c in cands]]
+    for k in range(1, max(len(c.units) for c in cands)):
+        extra = [row[c.units[k].text] if k < len(c.units) else -1 for c in cands]
+        has = np.array(extra) >= 0
+        own[has] = np.maximum(own[has], best[np.array(extra)[has]])
+    low = np.maximum(own, best[[row[t] for t in contexts]]).min(axis=1)
+    return own @ weights, low
 
 
 def _context_text(c: Candidate, ctx: AnswerContext) -> str:
     return " ".join([ctx.titles.get(c.source, ""), *c.passage.headings])
 
 
-def _best(
-    sims: np.ndarray, where: dict[str, int], stems: list[str], ws: tuple[str, ...]
-) -> np.ndarray:
-    """Per question word: 1 when one of ``ws`` has its stem, else its best cosine with them."""
-    if not ws:
-        return np.zeros(len(stems))
-    best = sims[:, [where[w] for w in ws]].max(axis=1)
-    own = {terms.stem(w) for w in ws}
-    return np.where([s in own for s in stems], 1.0, best)
+def _best(scores: np.ndarray, where: dict[str, int], texts: list[str]) -> np.ndarray:
+    """Per text and question word: the word's best score over the text's words (0 for a text
+    without words)."""
+    cols = [[where[w] for w in _words(t)] for t in texts]
+    out = np.zeros((len(texts), scores.shape[0]))
+    filled = [i for i, c in enumerate(cols) if c]
+    if filled:
+        flat = np.concatenate([cols[i] for i in filled])
+        starts = np.cumsum([0] + [len(cols[i]) for i in filled[:-1]])
+        out[filled] = np.maximum.reduceat(scores[:, flat], starts, axis=1).T
+    return out
+
+
+def _union(rows: np.ndarray, groups: list[list[int]]) -> np.ndarray:
+    """Per group of row numbers, the element-wise OR of those rows."""
+    out = rows[[g[0] for g in groups]]
+    for k in range(1, max(len(g) for g in groups)):
+        has = np.array([k < len(g) for g in groups])
+        out[has] |= rows[[g[k] for g in groups if k < len(g)]]
+    return out
 
 
 @lru_cache(maxsize=32768)
@@ -265,34 +278,33 @@ def features(
     col = {t: i for i, t in enumerate(asked)}
     w_all = np.array([weight.get(t, 0.0) for t in asked])
     w_pred = np.array([weight.get(t, 0.0) if t not in named else 0.0 for t in asked])
-    held: dict[str, np.ndarray] = {}
-
-    def holds(text: str) -> np.ndarray:
-        if text not in held:
-            where = _stems(text)
-            held[text] = np.array([_found(t, where) for t in asked], dtype=bool)
-        return held[text]
+    # which of those terms each distinct text holds (a unit; a heading path with its title)
+    contexts = [_context_text(c, ctx) for c in cands]
+    texts = list(dict.fromkeys([*(u.text for c in cands for u in c.units), *contexts]))
+    at = {t: i for i, t in enumerate(texts)}
+    held = np.array([[_found(t, where) for t in asked] for where in map(_stems, texts)], bool)
+    held = held.reshape(len(texts), len(asked))
+    own = _union(held, [[at[u.text] for u in c.units] for c in cands])
+    around = own | held[[at[t] for t in contexts]]
 
     total = w_all.sum() or 1.0
-    soft, soft_min = _soft_coverage(q, {t: weight[t] for t in weight if t not in named}, cands, ctx)
-    for row, c in enumerate(cands):
-        own = holds(c.units[0].text)
-        for u in c.units[1:]:
-            own = own | holds(u.text)
-        around = own | holds(_context_text(c, ctx))
-        found = [bool(around[[col[s] for s in n]].any()) for n in q.names]
+    x[:, 0] = sims
+    x[:, 2] = own @ w_all / total
+    x[:, 3] = around @ w_all / total
+    if q.names:
+        found = np.stack([around[:, [col[s] for s in n]].any(axis=1) for n in q.names], axis=1)
+        x[:, 4] = found.sum(axis=1) / len(q.names)
+        x[:, 5] = ~found.all(axis=1)
+    else:
+        x[:, 4] = 1.0
+    x[:, 6] = ~around[:, [col[w] for w in numbers]].all(axis=1)
+    x[:, 7] = own @ w_pred / w_pred.sum() if w_pred.sum() else own @ w_all / total
+    x[:, 8], x[:, 9] = _soft_coverage(
+        q, {t: weight[t] for t in weight if t not in named}, cands, ctx
+    )
+    for i, c in enumerate(cands):
         typed = bool(q.expects) and bool(q.type_spans(c.text))
-        x[row] = (
-            sims[row],
-            0.0,
-            own @ w_all / total,
-            around @ w_all / total,
-            sum(found) / len(found) if found else 1.0,
-            float(not all(found)),
-            float(not all(around[col[w]] for w in numbers)),
-            own @ w_pred / w_pred.sum() if w_pred.sum() else own @ w_all / total,
-            soft[row],
-            soft_min[row],
+        x[i, 10:] = (
             float(typed),
             float(bool(q.expects) and not typed),
             _near(q, c.text) if typed else 0.0,
