@@ -63,6 +63,12 @@ class Token:
         return s[0].isupper() or any(c.isdigit() for c in s)
 
 
+def surfaces(text: str) -> list[str]:
+    """The words and numbers of ``text`` as written (possessives and thousands separators
+    folded), stop words included: what :func:`tokens` looks at, without offsets or stems."""
+    return _TOKEN.findall(_THOUSANDS.sub("", _POSSESSIVE.sub("  ", text)))
+
+
 def tokens(text: str) -> list[Token]:
     text = _THOUSANDS.sub("", _POSSESSIVE.sub("  ", text))
     out = []

@@ -134,14 +134,24 @@ def _stems(text: str) -> frozenset[str]:
     """Stems, acronyms of capitalised runs, the letter and digit parts of mixed tokens
     ("GPLv3" -> "gpl", "3"; "2.0" -> "2", "0") and the parts of camel-case words ("HarmonyOS"
     -> "harmony", "os"; "OpenSSH" -> "open", "ssh"), so a name written one way finds another."""
-    toks = terms.tokens(text)
-    out = {t.stem for t in toks} | terms.acronyms(text)
-    for t in toks:
-        if _has_digit(t.surface):
-            out.update(_parts(t.surface))
-        elif _inner_upper(t.surface):
-            out.update(terms.stem(p.lower()) for p in _CAMEL.findall(t.surface))
+    out = set(terms.acronyms(text))
+    for word in terms.surfaces(text):
+        out.update(_word_stems(word))
     return frozenset(out)
+
+
+@lru_cache(maxsize=65536)  # words recur across texts
+def _word_stems(word: str) -> tuple[str, ...]:
+    """What :func:`_stems` takes from one word: none for a stop word, else its stem and the
+    parts of a mixed or camel-case word."""
+    low = word.lower()
+    if low in terms.STOPWORDS:
+        return ()
+    if _has_digit(word):
+        return (terms.stem(low), *_parts(word))
+    if _inner_upper(word):
+        return (terms.stem(low), *(terms.stem(p.lower()) for p in _CAMEL.findall(word)))
+    return (terms.stem(low),)
 
 
 def _parts(word: str) -> list[str]:
@@ -165,7 +175,6 @@ def _has_digit(term: str) -> bool:
     return any(c.isdigit() for c in term)
 
 
-@lru_cache(maxsize=32768)
 def _inner_upper(word: str) -> bool:
     return any(c.isupper() for c in word[1:])
 
