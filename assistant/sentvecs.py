@@ -18,7 +18,9 @@ know about chunks or the vector store (see :mod:`assistant.ingest`, :mod:`assist
 from __future__ import annotations
 
 import hashlib
+import mmap
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -26,6 +28,23 @@ import numpy as np
 import numpy.typing as npt
 
 Vectors = npt.NDArray[np.float32]
+
+# The header np.save writes for a 2-D little-endian float32 array (format 1.0), read with a
+# pattern: np.load parses it with ast and maps the file through np.memmap, 0.25 ms a file.
+_HEAD = 128
+_HEADER = re.compile(
+    rb"\x93NUMPY\x01\x00(?P<len>..)\{'descr': '<f4', 'fortran_order': False, "
+    rb"'shape': \((?P<rows>\d+), (?P<dim>\d+)\), \} *\n",
+    re.DOTALL,
+)
+
+
+def _shape(head: bytes) -> tuple[int, int, int] | None:
+    """(rows, dim, offset of the data) from a file's first bytes, when they are such a header."""
+    m = _HEADER.match(head)
+    if m is None or 10 + int.from_bytes(m["len"], "little") != m.end():
+        return None
+    return int(m["rows"]), int(m["dim"]), m.end()
 
 
 def tag(model_key: str, chunk_tokens: int, pipeline: str) -> str:
@@ -51,12 +70,27 @@ class SentenceVectors:
         """The document's vectors, memory-mapped (read-only); None when there is no whole file
         of ``rows`` rows."""
         try:
-            got = np.load(self.path(source, sha256), mmap_mode="r", allow_pickle=False)
+            with open(self.path(source, sha256), "rb") as f:
+                head = f.read(_HEAD)
+                shape = _shape(head)
+                if shape is None:  # not a header as np.save writes ours: the general reader
+                    got = np.load(f.name, mmap_mode="r", allow_pickle=False)
+                    if got.dtype != np.float32 or got.ndim != 2:
+                        return None
+                    shape = (got.shape[0], got.shape[1], 0)
+                n, dim, offset = shape
+                if n != rows:
+                    return None
+                if offset == 0:
+                    return got  # type: ignore[no-any-return]
+                if os.fstat(f.fileno()).st_size < offset + 4 * n * dim:
+                    return None
+                if n * dim == 0:
+                    return np.zeros((n, dim), dtype=np.float32)
+                mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
         except (OSError, ValueError):
             return None
-        if got.dtype != np.float32 or got.ndim != 2 or got.shape[0] != rows:
-            return None
-        return got  # type: ignore[no-any-return]
+        return np.frombuffer(mapped, dtype="<f4", count=n * dim, offset=offset).reshape(n, dim)
 
     def has(self, source: str, sha256: str, rows: int) -> bool:
         """Whether a whole file of ``rows`` rows is there (reads its header only)."""
