@@ -60,23 +60,13 @@ class Passage:
     units: tuple[tuple[int, int], ...] = ()  # its sentences, absolute spans in the document
 
 
-class HybridRetriever:
-    """Dense and BM25 retrieval over one index's chunks; :meth:`build` it from the chunks' text
-    (at ingest), :meth:`save` it beside the index, :meth:`load` it at open (no text is read)."""
+class LexicalIndex:
+    """BM25 (bm25s) over one index's chunks, with the stems' chunk frequencies; :meth:`build`
+    it from the chunks' text (at ingest), :meth:`save` it beside the index, :meth:`load` it at
+    open (no text is read). It needs no embedding model."""
 
-    def __init__(
-        self,
-        records: ChunkTable,
-        texts: Mapping[str, str],
-        store: ChunkStore,
-        embedder: Embedder,
-        bm25: bm25s.BM25,
-        vocabulary: terms.Vocabulary,
-    ):
+    def __init__(self, records: ChunkTable, bm25: bm25s.BM25, vocabulary: terms.Vocabulary):
         self.records = records
-        self._texts = texts
-        self._store = store
-        self.embedder = embedder
         self._bm25 = bm25
         self.vocabulary = vocabulary
 
@@ -85,12 +75,10 @@ class HybridRetriever:
         cls,
         records: list[ChunkRecord],
         texts: Mapping[str, str],
-        store: ChunkStore,
-        embedder: Embedder,
         titles: Mapping[str, str] | None = None,
-    ) -> HybridRetriever:
-        """Index ``records`` (those whose source has a text) for BM25: each chunk's stems, with
-        its document's title and heading path, which BM25 also sees."""
+    ) -> LexicalIndex:
+        """Index ``records`` (those whose source has a text): each chunk's stems, with its
+        document's title and heading path, which BM25 also sees."""
         records = [r for r in records if r.source in texts]
         titles = titles or {}
         # Each chunk's stems become ids at once, 4 bytes each: 150k chunks' stems as strings
@@ -108,7 +96,7 @@ class HybridRetriever:
         bm25 = _bm25()()
         if records:
             bm25.index((ids, vocab), show_progress=False)
-        return cls(ChunkTable(records), texts, store, embedder, bm25, vocabulary)
+        return cls(ChunkTable(records), bm25, vocabulary)
 
     def save(self, folder: Path) -> None:
         """Write the BM25 index and the vocabulary into ``folder`` (the records are the
@@ -120,6 +108,63 @@ class HybridRetriever:
         (folder / "vocabulary.json").write_text(json.dumps(vocab), encoding="utf-8")
 
     @classmethod
+    def load(cls, folder: Path, records: ChunkTable) -> LexicalIndex:
+        """What :meth:`save` wrote, for ``records`` in the order it had them."""
+        raw = json.loads((folder / "vocabulary.json").read_text(encoding="utf-8"))
+        vocabulary = terms.Vocabulary(())
+        vocabulary.n, vocabulary.df = int(raw["n"]), Counter(raw["df"])
+        bm25 = _bm25()()
+        if records:
+            bm25 = _bm25().load(str(folder / "bm25"), mmap=True, show_progress=False)
+        return cls(records, bm25, vocabulary)
+
+    def top(self, question: str, k: int) -> list[tuple[int, float]]:
+        """The ``k`` best-scoring chunks (positions in :attr:`records`) with their scores."""
+        q = [s for s in terms.stems(question) if s in self.vocabulary]
+        if not q or not self.records or k <= 0:
+            return []
+        scores = self._bm25.get_scores(q)
+        # The top k among the chunks that score at all: most score 0, and selecting among many
+        # equal values is slow (np.argpartition over 150k scores, nearly all 0: 9 ms; bm25s's
+        # own top-k does that).
+        hits = np.flatnonzero(scores > 0)
+        if len(hits) > k:
+            hits = hits[np.argpartition(-scores[hits], k - 1)[:k]]
+        best = sorted(hits.tolist(), key=lambda i: (-scores[i], i))
+        return [(i, float(scores[i])) for i in best]
+
+
+class HybridRetriever:
+    """Dense (Chroma) and lexical (:class:`LexicalIndex`) retrieval over one index's chunks,
+    fused; the passages' text comes from ``texts``."""
+
+    def __init__(
+        self,
+        lexical: LexicalIndex,
+        texts: Mapping[str, str],
+        store: ChunkStore,
+        embedder: Embedder,
+    ):
+        self.lexical = lexical
+        self.records = lexical.records
+        self.vocabulary = lexical.vocabulary
+        self._texts = texts
+        self._store = store
+        self.embedder = embedder
+
+    @classmethod
+    def build(
+        cls,
+        records: list[ChunkRecord],
+        texts: Mapping[str, str],
+        store: ChunkStore,
+        embedder: Embedder,
+        titles: Mapping[str, str] | None = None,
+    ) -> HybridRetriever:
+        """Over ``records`` (those whose source has a text), lexical index built now."""
+        return cls(LexicalIndex.build(records, texts, titles), texts, store, embedder)
+
+    @classmethod
     def load(
         cls,
         folder: Path,
@@ -128,14 +173,8 @@ class HybridRetriever:
         store: ChunkStore,
         embedder: Embedder,
     ) -> HybridRetriever:
-        """What :meth:`save` wrote, for ``records`` in the order it had them."""
-        raw = json.loads((folder / "vocabulary.json").read_text(encoding="utf-8"))
-        vocabulary = terms.Vocabulary(())
-        vocabulary.n, vocabulary.df = int(raw["n"]), Counter(raw["df"])
-        bm25 = _bm25()()
-        if records:
-            bm25 = _bm25().load(str(folder / "bm25"), mmap=True, show_progress=False)
-        return cls(records, texts, store, embedder, bm25, vocabulary)
+        """Over the lexical index saved in ``folder`` (:meth:`LexicalIndex.save`)."""
+        return cls(LexicalIndex.load(folder, records), texts, store, embedder)
 
     def __len__(self) -> int:
         return len(self.records)
@@ -159,18 +198,7 @@ class HybridRetriever:
         )
 
     def bm25(self, question: str, k: int) -> list[tuple[int, float]]:
-        q = [s for s in terms.stems(question) if s in self.vocabulary]
-        if not q or not self.records or k <= 0:
-            return []
-        scores = self._bm25.get_scores(q)
-        # The top k among the chunks that score at all: most score 0, and selecting among many
-        # equal values is slow (np.argpartition over 150k scores, nearly all 0: 9 ms; bm25s's
-        # own top-k does that).
-        hits = np.flatnonzero(scores > 0)
-        if len(hits) > k:
-            hits = hits[np.argpartition(-scores[hits], k - 1)[:k]]
-        best = sorted(hits.tolist(), key=lambda i: (-scores[i], i))
-        return [(i, float(scores[i])) for i in best]
+        return self.lexical.top(question, k)
 
     def dense(self, question: str, k: int) -> list[tuple[int, float]]:
         vec = np.asarray(self.embedder.embed_query(question), dtype=np.float32)

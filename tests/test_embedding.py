@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
 
 from assistant import Assistant, DependencyError
 from assistant.chunking import Chunk
-from assistant.embedding import sentence_transformer
+from assistant.embedding import OnnxEmbedder, sentence_transformer
 from assistant.ingest import embedding_text
+
+from .conftest import REPO
 
 
 def test_onnx_query_encoder_matches_sentence_transformers(assistant: Assistant) -> None:
@@ -44,7 +52,7 @@ def test_chroma_top_k_equals_brute_force_cosine(assistant: Assistant) -> None:
         )
         for r in records
     ]
-    docs = sentence_transformer(assistant.model).embed_documents(texts)
+    docs = assistant._ingest_embedder().embed_documents(texts)  # as ingest embedded them
     q = assistant.query_embedder()
     for question in [
         "Who founded DeepSeek?",
@@ -63,3 +71,38 @@ def test_ingest_embeds_on_a_gpu_only_when_torch_sees_one(assistant: Assistant) -
     if not torch.cuda.is_available():
         with pytest.raises(DependencyError, match="torch sees no CUDA GPU"):
             sentence_transformer(assistant.model, "cuda")
+
+
+def test_ingest_on_the_cpu_uses_the_onnx_encoder_and_never_imports_torch(
+    assistant: Assistant, tmp_path: Path
+) -> None:
+    """Without a GPU, ingest embeds with the query encoder (torch would keep ~0.4 GB); its
+    vectors match sentence-transformers'."""
+    if torch.cuda.is_available():
+        pytest.skip("a CUDA GPU is present: ingest embeds there with sentence-transformers")
+    assert isinstance(assistant._ingest_embedder(), OnnxEmbedder)
+    texts = ["The harbour bridge opened in 1932.", "word " * 400]
+    got = assistant._ingest_embedder().embed_documents(texts)
+    want = sentence_transformer(assistant.model).embed_batch(texts)
+    assert float(np.min(np.sum(got * want, axis=1))) > 0.9999
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.md").write_text("# Bridge\n\nThe harbour bridge opened in 1932.\n")
+    index = tmp_path / "index"
+    shutil.copytree(assistant.config.index_dir / "onnx", index / "onnx")  # exported once
+    code = (
+        "import sys; from assistant import offline; offline.apply(); "
+        "from assistant import Assistant; a = Assistant(index_dir=sys.argv[1]); "
+        "a.ingest(sys.argv[2]); print(a.ask('When did the bridge open?').text); "
+        "print('torch' in sys.modules)"
+    )
+    res = subprocess.run(
+        [sys.executable, "-c", code, str(index), str(corpus)],
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert res.stdout.splitlines()[-1] == "False"
+    assert "1932" in res.stdout

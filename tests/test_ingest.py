@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from assistant import Assistant, IndexStaleError, UserError
+from assistant.embedding import sentence_transformer
 
 Make = Callable[..., Assistant]
 
@@ -98,7 +99,7 @@ def test_sentence_vectors_are_a_file_per_document_kept_with_the_index(
     )
     got = vectors.get("a.txt", _sha(corpus / "a.txt"), 2)
     assert got is not None and got.shape == (2, 384)  # two sentences, one row each
-    want = a._sentence_transformer().embed_batch(
+    want = sentence_transformer(a.model).embed_batch(  # ingest used the ONNX encoder
         [
             "The harbour bridge opened in 1932 after eight years of work.",
             "It carries eight lanes of traffic.",

@@ -1,8 +1,9 @@
 """Nothing reaches the network: a fresh ingest (model load, ONNX export) and ask under a guard.
 
-The guard (tests/netguard.py) is installed in a fresh interpreter before anything is imported,
-so imports and start-up code are covered too. Every IP connect and name lookup is refused and
-logged; Unix sockets stay allowed.
+The guard (tests/netguard.py) is installed by a ``sitecustomize`` module in every Python process
+the test starts and in every process those start (the ONNX export runs in a child process), before
+anything else is imported, so imports and start-up code are covered too. Every IP connect and
+name lookup is refused and logged; Unix sockets stay allowed.
 """
 
 from __future__ import annotations
@@ -17,11 +18,17 @@ import pytest
 
 from .conftest import CORPUS, REPO
 
+SITECUSTOMIZE = r"""
+import os
+if os.environ.get("NETGUARD_LOG"):
+    import tests.netguard as guard
+    guard.install(os.environ["NETGUARD_LOG"], loopback=False)
+"""
+
 GUARD = r"""
-import json, sys
-import tests.netguard as guard
-index, corpus, out, log = sys.argv[1:5]
-guard.install(log, loopback=False)
+import json, socket, sys
+assert socket.getaddrinfo.__module__ == "tests.netguard"  # installed at start-up
+index, corpus, out = sys.argv[1:4]
 from assistant.cli import main
 codes = [main(["--index", index, "ingest", corpus]),
          main(["--index", index, "ask", "--json", "When did DeepSeek launch R1?"])]
@@ -29,10 +36,9 @@ json.dump({"codes": codes}, open(out, "w"))
 """
 
 LIBRARY = r"""
-import json, os, sys
-import tests.netguard as guard
-index, corpus, out, log = sys.argv[1:5]
-guard.install(log, loopback=False)
+import json, os, socket, sys
+assert socket.getaddrinfo.__module__ == "tests.netguard"  # installed at start-up
+index, corpus, out = sys.argv[1:4]
 before = dict(os.environ)
 import assistant
 from assistant import Assistant
@@ -47,16 +53,24 @@ json.dump({"env_changed_by_import": sorted(set(imported.items()) ^ set(before.it
 pytestmark = pytest.mark.slow  # a whole ingest and ask in a subprocess under a socket guard
 
 
+def _guarded(tmp_path: Path, log: Path) -> dict[str, str]:
+    """Environment that installs the guard in every Python process started with it."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(SITECUSTOMIZE, encoding="utf-8")
+    return {"PYTHONPATH": os.pathsep.join([str(site), str(REPO)]), "NETGUARD_LOG": str(log)}
+
+
 def test_ingest_and_ask_make_no_network_attempt(tmp_path: Path) -> None:
     env = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("ASSISTANT_", "HF_", "TRANSFORMERS_"))
     }
-    env["PYTHONPATH"] = str(REPO)
     out, log = tmp_path / "result.json", tmp_path / "network.log"
+    env.update(_guarded(tmp_path, log))
     res = subprocess.run(
-        [sys.executable, "-c", GUARD, str(tmp_path / "index"), str(CORPUS), str(out), str(log)],
+        [sys.executable, "-c", GUARD, str(tmp_path / "index"), str(CORPUS), str(out)],
         cwd=tmp_path,
         env=env,
         capture_output=True,
@@ -78,10 +92,10 @@ def test_library_use_is_offline_and_leaves_the_environment_alone(tmp_path: Path)
         for k, v in os.environ.items()
         if not k.startswith(("ASSISTANT_", "HF_", "TRANSFORMERS_", "TIKTOKEN_", "NLTK_"))
     }
-    env["PYTHONPATH"] = str(REPO)
     out, log = tmp_path / "result.json", tmp_path / "network.log"
+    env.update(_guarded(tmp_path, log))
     res = subprocess.run(
-        [sys.executable, "-c", LIBRARY, str(tmp_path / "index"), str(CORPUS), str(out), str(log)],
+        [sys.executable, "-c", LIBRARY, str(tmp_path / "index"), str(CORPUS), str(out)],
         cwd=tmp_path,
         env=env,
         capture_output=True,
