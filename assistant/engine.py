@@ -430,6 +430,7 @@ class Assistant:
                     return self._open
                 self._open = None
                 self._close_store()
+            encoder = self._start_encoder()  # loads while chromadb imports and the rest opens
             store = self.store
             if not store.exists():  # the first run: build it (this deletes nothing)
                 root = self._corpus_root(None)
@@ -441,7 +442,6 @@ class Assistant:
             # Chroma loads its vector index at the first query; meanwhile the rest opens. Not a
             # daemon: a process that exits while Chroma loads crashes (SIGSEGV) in its teardown.
             threading.Thread(target=store.warm_up, name="chroma-warm-up").start()
-            encoder = self._start_encoder()  # loads while the snapshot opens
             key = self.snapshots.stat_key()  # before reading: a later change re-opens again
             stamp = self.snapshots.stamp()
             opened = None
