@@ -194,6 +194,20 @@ def _n(x: object, digits: int) -> str:
     return "-" if v != v else f"{v:.{digits}f}"
 
 
+def reference_seconds() -> float:
+    """Seconds this interpreter takes for 3 million additions in a Python loop, best of 3: the
+    machine's speed at the time, to compare runs taken at different times (shared or throttled
+    cores can be several times slower for a while)."""
+    best = float("inf")
+    for _ in range(3):
+        t = time.perf_counter()
+        x = 0
+        for i in range(3_000_000):
+            x += i
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--chunks", type=int, nargs="+", default=[1000, 10000])
@@ -208,6 +222,7 @@ def main() -> int:
     base = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
     base["PYTHONPATH"] = str(ROOT)
     rows = []
+    print(f"reference: 3M Python additions took {reference_seconds():.3f} s before the runs")
     print(
         "| store | chunks | ingest s | chunks/s | ingest peak RSS MB | cold ask s | "
         "warm p50 ms | warm p95 ms | ask peak RSS MB |"
@@ -253,6 +268,7 @@ def main() -> int:
                 server.wait(timeout=30)
             if args.keep is None:
                 shutil.rmtree(work, ignore_errors=True)
+    print(f"reference: 3M Python additions took {reference_seconds():.3f} s after the runs")
     return 0
 
 
