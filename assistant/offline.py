@@ -13,6 +13,7 @@ sockets: the test suite proves offline behaviour with a socket guard (tests/test
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import tempfile
 from pathlib import Path
@@ -41,9 +42,24 @@ def apply() -> None:
     """Set every offline switch that the user has not set already."""
     for key, value in _SWITCHES.items():
         os.environ.setdefault(key, value)
-    # llama-index and tiktoken download tokenizer / NLTK data into these caches when they are
-    # missing; point them at a local folder so a miss fails fast instead of fetching.
+    # tiktoken and NLTK download their data into these caches when it is missing there.
+    # llama-index ships both (cl100k_base, punkt, stop words) and points them at its copies only
+    # when they are unset: set them to those copies, never to an empty folder (then tiktoken
+    # would download cl100k_base for llama-index's default splitter).
+    for key, folder in _bundled_caches().items():
+        os.environ.setdefault(key, str(folder))
     cache = Path(tempfile.gettempdir()) / "assistant-offline-cache"
-    os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(cache / "tiktoken"))
-    os.environ.setdefault("NLTK_DATA", str(cache / "nltk"))
     os.environ.setdefault("LLAMA_INDEX_CACHE_DIR", str(cache / "llama_index"))
+
+
+def _bundled_caches() -> dict[str, Path]:
+    """llama-index's bundled tiktoken and NLTK data folders, found without importing it."""
+    try:
+        spec = importlib.util.find_spec("llama_index.core")
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None or spec.origin is None:
+        return {}
+    static = Path(spec.origin).parent / "_static"
+    wanted = {"TIKTOKEN_CACHE_DIR": static / "tiktoken_cache", "NLTK_DATA": static / "nltk_cache"}
+    return {key: folder for key, folder in wanted.items() if folder.is_dir()}

@@ -107,3 +107,36 @@ def test_library_use_is_offline_and_leaves_the_environment_alone(tmp_path: Path)
     assert result["env_changed_by_import"] == []
     assert not log.exists(), log.read_text()
     assert "January 20, 2025" in result["text"]
+
+
+SPLITTER = r"""
+import socket
+assert socket.getaddrinfo.__module__ == "tests.netguard"  # installed at start-up
+from assistant import offline
+offline.apply()  # what every entry point does first
+from llama_index.core.node_parser import SentenceSplitter
+print(len(SentenceSplitter(chunk_size=64, chunk_overlap=0).split_text("A sentence. " * 200)))
+"""
+
+
+def test_offline_switches_leave_llama_index_its_bundled_tokenizer(tmp_path: Path) -> None:
+    """After the entry points' switches, a program that also uses llama-index's default
+    splitter (tiktoken's cl100k_base, which llama-index ships) still needs no network."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("ASSISTANT_", "HF_", "TRANSFORMERS_", "TIKTOKEN_", "NLTK_"))
+    }
+    log = tmp_path / "network.log"
+    env.update(_guarded(tmp_path, log))
+    res = subprocess.run(
+        [sys.executable, "-c", SPLITTER],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert int(res.stdout.strip()) > 1
+    assert not log.exists(), log.read_text()
