@@ -271,13 +271,14 @@ def parser() -> argparse.ArgumentParser:
 def entry() -> None:
     """The ``assistant`` command (and ``python -m assistant``): :func:`main`, then the exit.
 
-    ``ask`` and ``status`` write nothing, so once their output is flushed the process ends at
-    once (``os._exit``): the interpreter's teardown would only free what they loaded, mostly
-    Chroma's vector index, which takes 0.3-0.5 s at 150k chunks. Every other command exits
-    normally."""
+    When ``ask`` or ``status`` wrote nothing (an ``ask`` with no index yet builds one first),
+    the process ends as soon as its output is flushed (``os._exit``): the interpreter's teardown
+    would only free what they loaded, mostly Chroma's vector index, which takes 0.3-0.5 s at 150k
+    chunks. Every other command exits normally."""
     args = parser().parse_args()
     code = main(args=args)
-    if args.func in (cmd_ask, cmd_status):
+    a = getattr(args, "assistant", None)
+    if args.func in (cmd_ask, cmd_status) and not (a is not None and a.wrote):
         logging.shutdown()
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(OSError, ValueError):

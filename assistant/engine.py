@@ -202,6 +202,7 @@ class Assistant:
         self._lexicon: Lexicon | None = None
         self._open: _Open | None = None
         self.writing = False  # an ingest or removal is under way (the CLI's Ctrl+C message)
+        self.wrote = False  # this Assistant has written to its index (it built or changed it)
 
     # -- components --------------------------------------------------------------------------
     @property
@@ -408,7 +409,7 @@ class Assistant:
     def _writing(self) -> Iterator[None]:
         """Hold the index folder's ingest lock for the block. ``writing`` stays True when
         Ctrl+C ends it, for the CLI to say what that left."""
-        self.writing = True
+        self.writing = self.wrote = True
         try:
             with contextlib.suppress(IndexDamagedError):  # a rebuild moves it aside, locked
                 self.store  # noqa: B018  # first say so if the index folder is a file
@@ -454,7 +455,7 @@ class Assistant:
         """Start loading the query encoder in a thread; the function returned waits for it.
         ONNX Runtime releases the GIL while it builds its session (0.3-0.5 s), so that overlaps
         with importing Chroma and opening the snapshot. Loaded in place, when asked for, if it
-        must first be exported (that needs torch and says so)."""
+        must first be exported (a child process with torch, which says so)."""
         if not self._onnx_file().exists():
             return self._embedder
         future: Future[CachingEmbedder] = Future()
