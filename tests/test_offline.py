@@ -53,30 +53,32 @@ json.dump({"env_changed_by_import": sorted(set(imported.items()) ^ set(before.it
 pytestmark = pytest.mark.slow  # a whole ingest and ask in a subprocess under a socket guard
 
 
-def _guarded(tmp_path: Path, log: Path) -> dict[str, str]:
-    """Environment that installs the guard in every Python process started with it."""
-    site = tmp_path / "site"
+def _run_guarded(
+    tmp_path: Path, script: str, *args: str
+) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """Run ``python -c script args`` in ``tmp_path`` as on a fresh machine (no variable that
+    configures the assistant, the model hub or the tokenizer caches), with the guard installed in
+    it and in every Python process it starts; the result and the guard's log file."""
+    skip = ("ASSISTANT_", "HF_", "TRANSFORMERS_", "TIKTOKEN_", "NLTK_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(skip)}
+    site, log = tmp_path / "site", tmp_path / "network.log"
     site.mkdir()
     (site / "sitecustomize.py").write_text(SITECUSTOMIZE, encoding="utf-8")
-    return {"PYTHONPATH": os.pathsep.join([str(site), str(REPO)]), "NETGUARD_LOG": str(log)}
-
-
-def test_ingest_and_ask_make_no_network_attempt(tmp_path: Path) -> None:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("ASSISTANT_", "HF_", "TRANSFORMERS_"))
-    }
-    out, log = tmp_path / "result.json", tmp_path / "network.log"
-    env.update(_guarded(tmp_path, log))
+    env.update(PYTHONPATH=os.pathsep.join([str(site), str(REPO)]), NETGUARD_LOG=str(log))
     res = subprocess.run(
-        [sys.executable, "-c", GUARD, str(tmp_path / "index"), str(CORPUS), str(out)],
+        [sys.executable, "-c", script, *args],
         cwd=tmp_path,
         env=env,
         capture_output=True,
         text=True,
         timeout=600,
     )
+    return res, log
+
+
+def test_ingest_and_ask_make_no_network_attempt(tmp_path: Path) -> None:
+    out = tmp_path / "result.json"
+    res, log = _run_guarded(tmp_path, GUARD, str(tmp_path / "index"), str(CORPUS), str(out))
     assert res.returncode == 0, res.stderr[-3000:]
     assert json.loads(out.read_text()) == {"codes": [0, 0]}
     assert not log.exists(), log.read_text()
@@ -87,21 +89,8 @@ def test_ingest_and_ask_make_no_network_attempt(tmp_path: Path) -> None:
 def test_library_use_is_offline_and_leaves_the_environment_alone(tmp_path: Path) -> None:
     """``import assistant`` sets no variable (the offline switches belong to the entry points),
     and a program that uses the library without them still makes no network attempt."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("ASSISTANT_", "HF_", "TRANSFORMERS_", "TIKTOKEN_", "NLTK_"))
-    }
-    out, log = tmp_path / "result.json", tmp_path / "network.log"
-    env.update(_guarded(tmp_path, log))
-    res = subprocess.run(
-        [sys.executable, "-c", LIBRARY, str(tmp_path / "index"), str(CORPUS), str(out)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    out = tmp_path / "result.json"
+    res, log = _run_guarded(tmp_path, LIBRARY, str(tmp_path / "index"), str(CORPUS), str(out))
     assert res.returncode == 0, res.stderr[-3000:]
     result = json.loads(out.read_text())
     assert result["env_changed_by_import"] == []
@@ -122,21 +111,7 @@ print(len(SentenceSplitter(chunk_size=64, chunk_overlap=0).split_text("A sentenc
 def test_offline_switches_leave_llama_index_its_bundled_tokenizer(tmp_path: Path) -> None:
     """After the entry points' switches, a program that also uses llama-index's default
     splitter (tiktoken's cl100k_base, which llama-index ships) still needs no network."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("ASSISTANT_", "HF_", "TRANSFORMERS_", "TIKTOKEN_", "NLTK_"))
-    }
-    log = tmp_path / "network.log"
-    env.update(_guarded(tmp_path, log))
-    res = subprocess.run(
-        [sys.executable, "-c", SPLITTER],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    res, log = _run_guarded(tmp_path, SPLITTER)
     assert res.returncode == 0, res.stderr[-3000:]
     assert int(res.stdout.strip()) > 1
     assert not log.exists(), log.read_text()
