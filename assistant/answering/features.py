@@ -205,11 +205,7 @@ def _soft_coverage(
     best = _best(scores, {w: i for i, w in enumerate(vocab)}, list(texts))  # text x word
     weights = np.array([pred[s] for s in stems])
     weights = weights / weights.sum()
-    own = best[[row[c.units[0].text] for c in cands]]
-    for k in range(1, max(len(c.units) for c in cands)):
-        extra = [row[c.units[k].text] if k < len(c.units) else -1 for c in cands]
-        has = np.array(extra) >= 0
-        own[has] = np.maximum(own[has], best[np.array(extra)[has]])
+    own = _combined(best, [[row[u.text] for u in c.units] for c in cands], np.maximum)
     low = np.maximum(own, best[[row[t] for t in contexts]]).min(axis=1)
     return own @ weights, low
 
@@ -231,12 +227,13 @@ def _best(scores: np.ndarray, where: dict[str, int], texts: list[str]) -> np.nda
     return out
 
 
-def _union(rows: np.ndarray, groups: list[list[int]]) -> np.ndarray:
-    """Per group of row numbers, the element-wise OR of those rows."""
+def _combined(rows: np.ndarray, groups: list[list[int]], op: np.ufunc) -> np.ndarray:
+    """Per group of row numbers (a candidate's units), those rows combined element-wise by
+    ``op`` (``np.logical_or``, ``np.maximum``)."""
     out = rows[[g[0] for g in groups]]
     for k in range(1, max(len(g) for g in groups)):
         has = np.array([k < len(g) for g in groups])
-        out[has] |= rows[[g[k] for g in groups if k < len(g)]]
+        out[has] = op(out[has], rows[[g[k] for g in groups if k < len(g)]])
     return out
 
 
@@ -292,8 +289,8 @@ def features(
     texts = list(dict.fromkeys([*(u.text for c in cands for u in c.units), *contexts]))
     at = {t: i for i, t in enumerate(texts)}
     held = np.array([[_found(t, where) for t in asked] for where in map(_stems, texts)], bool)
-    held = held.reshape(len(texts), len(asked))
-    own = _union(held, [[at[u.text] for u in c.units] for c in cands])
+    held = held.reshape(len(texts), len(asked))  # (n, 0) when the question has no terms
+    own = _combined(held, [[at[u.text] for u in c.units] for c in cands], np.logical_or)
     around = own | held[[at[t] for t in contexts]]
 
     total = w_all.sum() or 1.0
