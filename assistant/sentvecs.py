@@ -47,6 +47,14 @@ def _shape(head: bytes) -> tuple[int, int, int] | None:
     return int(m["rows"]), int(m["dim"]), m.end()
 
 
+def _general(path: Path, rows: int) -> Vectors | None:
+    """A file of another layout (another numpy version, Fortran order) read by ``np.load``."""
+    got = np.load(path, mmap_mode="r", allow_pickle=False)
+    if got.dtype != np.float32 or got.ndim != 2 or got.shape[0] != rows:
+        return None
+    return got  # type: ignore[no-any-return]
+
+
 def tag(model_key: str, chunk_tokens: int, pipeline: str) -> str:
     """How an index was built, as far as its units and their vectors depend on it."""
     return hashlib.sha256(f"{model_key}\0{chunk_tokens}\0{pipeline}".encode()).hexdigest()[:16]
@@ -69,21 +77,14 @@ class SentenceVectors:
     def get(self, source: str, sha256: str, rows: int) -> Vectors | None:
         """The document's vectors, memory-mapped (read-only); None when there is no whole file
         of ``rows`` rows."""
+        path = self.path(source, sha256)
         try:
-            with open(self.path(source, sha256), "rb") as f:
-                head = f.read(_HEAD)
-                shape = _shape(head)
-                if shape is None:  # not a header as np.save writes ours: the general reader
-                    got = np.load(f.name, mmap_mode="r", allow_pickle=False)
-                    if got.dtype != np.float32 or got.ndim != 2:
-                        return None
-                    shape = (got.shape[0], got.shape[1], 0)
+            with open(path, "rb") as f:
+                shape = _shape(f.read(_HEAD))
+                if shape is None:  # not a header as np.save writes ours: numpy's own reader
+                    return _general(path, rows)
                 n, dim, offset = shape
-                if n != rows:
-                    return None
-                if offset == 0:
-                    return got  # type: ignore[no-any-return]
-                if os.fstat(f.fileno()).st_size < offset + 4 * n * dim:
+                if n != rows or os.fstat(f.fileno()).st_size < offset + 4 * n * dim:
                     return None
                 if n * dim == 0:
                     return np.zeros((n, dim), dtype=np.float32)
