@@ -9,8 +9,8 @@
 
 Both return L2-normalised float32 rows. :func:`export_onnx` writes the ONNX file once per model
 and checks it against sentence-transformers before it is used; :func:`export_onnx_apart` runs it
-in a child process, so that a process that ingests on the CPU never loads torch. Models are loaded from a local
-folder only; nothing is downloaded.
+in a child process, so that a process that ingests on the CPU never loads torch. Models are loaded
+from a local folder only; nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -324,7 +324,7 @@ def export_onnx_apart(model: ModelFiles, target: Path) -> Path:
     here = str(Path(__file__).resolve().parents[1])  # the same ``assistant`` package
     env["PYTHONPATH"] = os.pathsep.join(p for p in (here, env.get("PYTHONPATH")) if p)
     res = subprocess.run(
-        [sys.executable, "-c", _EXPORT, "export", str(model.path), str(target)],
+        [sys.executable, "-c", _EXPORT, str(model.path), str(target)],
         env=env,
         capture_output=True,
         text=True,
@@ -346,16 +346,14 @@ _EXPORT = (
 
 
 def _export_main(argv: Sequence[str]) -> int:
-    """The child process of :func:`export_onnx_apart`: ``export MODEL_FOLDER TARGET``."""
+    """The child process of :func:`export_onnx_apart`: ``MODEL_FOLDER TARGET``."""
     from . import offline
 
     offline.apply()
-    if len(argv) != 3 or argv[0] != "export":
-        print("usage: export MODEL_FOLDER TARGET", file=sys.stderr)
-        return 2
+    folder, target = argv
     try:
-        model = ModelFiles.resolve(Path(argv[1]))
-        export_onnx(model, sentence_transformer(model, "cpu"), Path(argv[2]))
+        model = ModelFiles.resolve(Path(folder))
+        export_onnx(model, sentence_transformer(model, "cpu"), Path(target))
     except OSError as exc:
         print(f"error: {exc.strerror or exc}", file=sys.stderr)
         return _EXIT_OS_ERROR
