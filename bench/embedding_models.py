@@ -71,7 +71,7 @@ def measure(name: str, work: Path, models_dir: Path) -> list[dict[str, object]]:
             answerer=answerer,
         )
         result = run(es, a)
-        t = result.totals
+        totals = result.totals
         latency = ""
         if es.name == "seed" and es.split == "test":
             # a fresh Assistant (no cached question vectors), opened and warmed on one dev
@@ -92,11 +92,12 @@ def measure(name: str, work: Path, models_dir: Path) -> list[dict[str, object]]:
                 "model": name,
                 "corpus": es.name,
                 "split": es.split,
-                "correct": f"{t['answer_correct'].passed}/{t['answer_correct'].applicable}",
-                "abstained": f"{t['abstained_when_unanswerable'].passed}/"
-                f"{t['abstained_when_unanswerable'].applicable}",
+                "correct": f"{totals['answer_correct'].passed}/"
+                f"{totals['answer_correct'].applicable}",
+                "abstained": f"{totals['abstained_when_unanswerable'].passed}/"
+                f"{totals['abstained_when_unanswerable'].applicable}",
                 "wrong": wrong_answers(result),
-                "recall": f"{t['recall_at_k'].passed}/{t['recall_at_k'].applicable}",
+                "recall": f"{totals['recall_at_k'].passed}/{totals['recall_at_k'].applicable}",
                 "mrr": f"{result.mrr:.3f}",
                 "ingest": f"{ingest_s[es.name]:.1f} s ({sizes[es.name]})"
                 if es.split == "dev"

@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -72,9 +73,9 @@ def main() -> int:
             text = make(int(mb * 1_000_000))
             size = len(text.encode("utf-8")) / 1e6
             cleaned = clean(text)
-            t_clean = timed(lambda text=text: clean(text))
-            t_parse = timed(lambda text=text: structure.parse(text))
-            t_sent = timed(lambda text=text: sentences.split_spans(text))
+            t_clean = timed(partial(clean, text))
+            t_parse = timed(partial(structure.parse, text))
+            t_sent = timed(partial(sentences.split_spans, text))
             t0 = time.perf_counter()
             chunks = chunk_document("bench.txt", text, counter, 128, window, cleaned)
             t_chunk = time.perf_counter() - t0

@@ -26,6 +26,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -46,6 +47,10 @@ from assistant.evalset import discover, load  # noqa: E402
 from assistant.terms import QUESTION_WORDS  # noqa: E402
 
 WRONG_COST = 1.0
+Row = dict[str, Any]  # one dev question: corpus, case, features x, labels y, claim features
+PerCorpus = dict[
+    str, dict[str, int]
+]  # per corpus: answerable, correct, wrong, unanswerable, abstained
 
 
 def as_claim(question: str, answer: str) -> str:
@@ -55,7 +60,7 @@ def as_claim(question: str, answer: str) -> str:
     return " ".join([*kept, answer]) + "."
 
 
-def collect(index_root: Path, make: Callable[[Path, Path], Assistant] | None = None) -> list[dict]:
+def collect(index_root: Path, make: Callable[[Path, Path], Assistant] | None = None) -> list[Row]:
     """Feature rows of every dev question (``make(index_dir, corpus)`` opens an Assistant)."""
     make = make or (lambda index, corpus: Assistant(index_dir=index, corpus_dir=corpus))
     rows = []
@@ -88,7 +93,7 @@ def collect(index_root: Path, make: Callable[[Path, Path], Assistant] | None = N
     return rows
 
 
-def fit(rows: list[dict], l2: float) -> tuple[np.ndarray, np.ndarray, float]:
+def fit(rows: list[Row], l2: float) -> tuple[np.ndarray, np.ndarray, float]:
     """The ranker (softmax over each question's candidates) and the gate (logistic on the best
     candidate's score, over every question)."""
     w = fit_softmax_ranker([(r["x"], r["y"]) for r in rows if not r["case"].unanswerable])
@@ -97,7 +102,7 @@ def fit(rows: list[dict], l2: float) -> tuple[np.ndarray, np.ndarray, float]:
     return w, g, gb
 
 
-def gate_rows(rows: list[dict], w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def gate_rows(rows: list[Row], w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per question: the best score, and whether the best candidate holds the answer."""
     gx, gy = [], []
     for r in rows:
@@ -109,21 +114,22 @@ def gate_rows(rows: list[dict], w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.array(gx), np.array(gy)
 
 
-def gate_probs(rows: list[dict], w: np.ndarray, g: np.ndarray, gb: float) -> np.ndarray:
+def gate_probs(rows: list[Row], w: np.ndarray, g: np.ndarray, gb: float) -> np.ndarray:
     gx, _ = gate_rows(rows, w)
-    return 1 / (1 + np.exp(-(gx @ g + gb)))
+    p: np.ndarray = 1 / (1 + np.exp(-(gx @ g + gb)))
+    return p
 
 
-def choose(rows: list[dict], probs: np.ndarray) -> tuple[float, float, dict]:
+def choose(rows: list[Row], probs: np.ndarray) -> tuple[float, float, PerCorpus]:
     results = sweep(rows, probs)
     return max(results, key=lambda t: (round(t[1], 6), -abs(t[0] - 0.5)))
 
 
-def sweep(rows: list[dict], gate_p: np.ndarray) -> list[tuple[float, float, dict]]:
+def sweep(rows: list[Row], gate_p: np.ndarray) -> list[tuple[float, float, PerCorpus]]:
     out = []
     usable = rows
     for tau in np.round(np.arange(0.05, 0.96, 0.01), 2):
-        per: dict[str, dict[str, int]] = {}
+        per: PerCorpus = {}
         for r, p in zip(usable, gate_p, strict=True):
             c = per.setdefault(
                 r["corpus"], {"ans": 0, "correct": 0, "wrong": 0, "un": 0, "abst": 0}
@@ -145,7 +151,7 @@ def sweep(rows: list[dict], gate_p: np.ndarray) -> list[tuple[float, float, dict
     return out
 
 
-def fit_support(rows: list[dict], w: np.ndarray, scale: float, bias: float) -> float:
+def fit_support(rows: list[Row], w: np.ndarray, scale: float, bias: float) -> float:
     """The support bar for generated sentences: on each dev claim, the best span that holds the
     answer should pass and the best one that does not should fail; the bar with the highest
     balanced accuracy wins."""
@@ -168,7 +174,7 @@ def fit_support(rows: list[dict], w: np.ndarray, scale: float, bias: float) -> f
     return float(bars[i])
 
 
-def fit_weights(rows: list[dict], l2: float = 1.0, verbose: bool = False) -> EvidenceWeights:
+def fit_weights(rows: list[Row], l2: float = 1.0, verbose: bool = False) -> EvidenceWeights:
     """Ranker, gate, threshold and support bar from dev rows, as one frozen object."""
     w, g, gb = fit(rows, l2)
     results = sweep(rows, gate_probs(rows, w, g, gb))
@@ -199,7 +205,7 @@ def fit_weights(rows: list[dict], l2: float = 1.0, verbose: bool = False) -> Evi
     )
 
 
-def cells(per: dict) -> str:
+def cells(per: PerCorpus) -> str:
     return "  ".join(
         f"{k}: {c['correct']}/{c['ans']} ok {c['wrong']} wrong {c['abst']}/{c['un']} abst"
         for k, c in sorted(per.items())

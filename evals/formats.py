@@ -277,7 +277,11 @@ class PdfWriter:
         if self.core:
             keep = [c for c in text if ord(c) < 256]
         else:
-            cmap = self.doc.current_font.cmap
+            from fpdf.fonts import TTFFont
+
+            font = self.doc.current_font
+            assert isinstance(font, TTFFont), "a Unicode font is loaded when not core"
+            cmap = font.cmap
             keep = [c for c in text if ord(c) in cmap or c in "\n\t"]
         if len(keep) != len(text):
             self.missing.update(c for c in text if c not in keep)
