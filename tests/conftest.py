@@ -1,27 +1,52 @@
 """Shared fixtures: the real model, real Chroma, the real corpus copied to a temp folder.
 
 Nothing here touches the user's ./index or environment: every Assistant gets explicit temp
-folders, and ASSISTANT_* variables are cleared for each test.
+folders, and ASSISTANT_* variables are cleared for each test. The one thing kept between runs is
+the exported ONNX query encoder, in pytest's cache (see ``session_dir``).
 """
 
 from __future__ import annotations
 
+import gc
+import hashlib
 import os
 import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from importlib import metadata
 from pathlib import Path
 
 import pytest
 
 from assistant import Assistant
 from assistant.config import Config
-from assistant.embedding import ModelFiles
+from assistant.embedding import ModelFiles, onnx_path
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
 R1_SOURCE = "002_651b94a15906443a.txt"
+
+
+_modules_at_freeze = 0
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup() -> None:
+    """Before each test (and its fixtures): when modules were imported since the last time, what
+    survives a collection is moved out of the garbage collector's view (``gc.freeze``).
+
+    This process imports Gradio, Chroma, onnxruntime and more (half a million long-lived
+    objects), and every in-process ingest calls ``gc.collect()`` (assistant.memory.release)
+    several times: each full collection walked all of them, ~0.4 s, about 40 s of CPU in the fast
+    run. The assistant's own processes are small and never paid this. Frozen objects are only
+    exempt from cycle collection: nothing the code under test does or asserts changes.
+    """
+    global _modules_at_freeze
+    if len(sys.modules) != _modules_at_freeze:
+        gc.collect()
+        gc.freeze()
+        _modules_at_freeze = len(sys.modules)
 
 
 @pytest.fixture(autouse=True)
@@ -37,8 +62,54 @@ def model() -> ModelFiles:
 
 
 @pytest.fixture(scope="session")
-def session_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("session")
+def session_dir(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest, model: ModelFiles
+) -> Iterator[Path]:
+    """The session's folder; its ``index`` holds the session index and the ONNX query encoder.
+
+    The encoder's export (a child process with torch, ~12 s) is the same file for the same model
+    weights, exporter code and libraries, so it is kept in pytest's cache under a key of exactly
+    those and linked into the session index when present. The first session after any of them
+    changes, and every session without the cache (CI, ``-p no:cacheprovider``, ``--cache-clear``),
+    exports it as before; tests that ingest into indexes of their own always export."""
+    folder = tmp_path_factory.mktemp("session")
+    target = onnx_path(folder / "index", model)
+    cached = _cached_onnx(request.config, model)
+    if cached is not None and cached.is_file():
+        target.parent.mkdir(parents=True)
+        _link_or_copy(cached, target)
+    yield folder
+    if cached is not None and target.is_file() and not cached.is_file():
+        for old in cached.parent.glob(f"{model.key}-*.onnx"):  # other exporters' or libraries'
+            old.unlink(missing_ok=True)
+        part = cached.with_name(f"{cached.name}.{os.getpid()}.part")
+        _link_or_copy(target, part)
+        part.replace(cached)  # atomic: a concurrent session never reads half a file
+
+
+ONNX_EXPORT_INPUTS = ("torch", "transformers", "sentence-transformers", "onnxruntime", "tokenizers")
+
+
+def _cached_onnx(config: pytest.Config, model: ModelFiles) -> Path | None:
+    cache = getattr(config, "cache", None)
+    if cache is None:
+        return None
+    key = hashlib.sha256((REPO / "assistant" / "embedding.py").read_bytes())
+    key.update(f"{sys.version_info[:2]} {model.path} {model.key}".encode())
+    for dist in ONNX_EXPORT_INPUTS:
+        try:
+            key.update(f"{dist}=={metadata.version(dist)};".encode())
+        except metadata.PackageNotFoundError:
+            key.update(f"{dist} missing;".encode())
+    return Path(cache.mkdir("onnx-export")) / f"{model.key}-{key.hexdigest()[:16]}.onnx"
+
+
+def _link_or_copy(src: Path, dst: Path) -> None:
+    """A hard link (the file is only ever read, and replaced whole), else a copy."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copyfile(src, dst)
 
 
 @pytest.fixture(scope="session")

@@ -128,6 +128,7 @@ def test_bad_questions(assistant: Assistant, question: str, message: str) -> Non
         assistant.ask(question)
 
 
+@pytest.mark.slow  # `assistant ask` in a subprocess
 def test_cli_ask_json_has_exactly_the_contract_fields(
     assistant: Assistant, session_dir: Path
 ) -> None:
@@ -160,6 +161,7 @@ def test_cli_ask_json_has_exactly_the_contract_fields(
     assert "January 20, 2025" in data["text"]
 
 
+@pytest.mark.slow  # `assistant ask` in a subprocess
 def test_cli_ask_human_output_and_errors(assistant: Assistant, session_dir: Path) -> None:
     del assistant
     index = str(session_dir / "index")

@@ -90,6 +90,7 @@ def small_folder(folder: Path) -> Path:
     return folder
 
 
+@pytest.mark.slow  # the mixed folder (PDFs, DOCX, HTML, RST) indexed in a collection of its own
 def test_a_mixed_folder_is_indexed_and_every_other_file_named_with_its_reason(
     mixed: tuple[Assistant, IngestStats],
 ) -> None:
@@ -146,6 +147,7 @@ def test_a_mixed_folder_is_indexed_and_every_other_file_named_with_its_reason(
     assert a.ask("What is the vault code?").abstained
 
 
+@pytest.mark.slow  # a PDF, a DOCX and a text indexed, then a copy of the PDF
 def test_unchanged_files_are_not_parsed_again_and_texts_are_stored_once_per_hash(
     tmp_path: Path, make_assistant: Make
 ) -> None:
@@ -163,6 +165,7 @@ def test_unchanged_files_are_not_parsed_again_and_texts_are_stored_once_per_hash
         assert a.text_store.text(d.sha256) == a.document_text(d.source)
 
 
+@pytest.mark.slow  # the mixed folder (PDFs, DOCX, HTML, RST) indexed in a collection of its own
 def test_documents_lists_format_pages_chunks_kept_share_and_time(
     mixed: tuple[Assistant, IngestStats],
 ) -> None:
@@ -205,6 +208,7 @@ def test_documents_lists_format_pages_chunks_kept_share_and_time(
     }
 
 
+@pytest.mark.slow  # a PDF, a DOCX and a text indexed, then removals and an upload's ingest
 def test_remove_and_add_documents(tmp_path: Path, make_assistant: Make) -> None:
     folder = small_folder(tmp_path / "docs")
     a = make_assistant(folder, max_file_mb=1)
@@ -243,6 +247,7 @@ def test_remove_and_add_documents(tmp_path: Path, make_assistant: Make) -> None:
     assert not (folder / "setup.exe").exists() and not (folder / "huge.txt").exists()
 
 
+@pytest.mark.slow  # four ingests and three reopened Assistants
 def test_an_index_without_stored_texts_still_answers_and_ingest_restores_them(
     tmp_path: Path, make_assistant: Make
 ) -> None:

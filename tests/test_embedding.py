@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 from assistant import Assistant, DependencyError
 from assistant.chunking import Chunk
@@ -18,6 +17,11 @@ from assistant.embedding import OnnxEmbedder, sentence_transformer
 from assistant.ingest import embedding_text
 
 from .conftest import REPO
+
+# torch and sentence-transformers loaded in this process, the whole corpus embedded again, a
+# subprocess ingest: seconds each. (torch is imported in the tests, not here, so that collecting
+# this module for the fast run does not load it.)
+pytestmark = pytest.mark.slow
 
 
 def test_onnx_query_encoder_matches_sentence_transformers(assistant: Assistant) -> None:
@@ -66,6 +70,8 @@ def test_chroma_top_k_equals_brute_force_cosine(assistant: Assistant) -> None:
 
 
 def test_ingest_embeds_on_a_gpu_only_when_torch_sees_one(assistant: Assistant) -> None:
+    import torch
+
     auto = sentence_transformer(assistant.model, "auto")
     assert auto.device == ("cuda" if torch.cuda.is_available() else "cpu")
     if not torch.cuda.is_available():
@@ -78,6 +84,8 @@ def test_ingest_on_the_cpu_uses_the_onnx_encoder_and_never_imports_torch(
 ) -> None:
     """Without a GPU, ingest embeds with the query encoder (torch would keep ~0.4 GB); its
     vectors match sentence-transformers'."""
+    import torch
+
     if torch.cuda.is_available():
         pytest.skip("a CUDA GPU is present: ingest embeds there with sentence-transformers")
     assert isinstance(assistant._ingest_embedder(), OnnxEmbedder)
@@ -89,7 +97,9 @@ def test_ingest_on_the_cpu_uses_the_onnx_encoder_and_never_imports_torch(
     corpus.mkdir()
     (corpus / "a.md").write_text("# Bridge\n\nThe harbour bridge opened in 1932.\n")
     index = tmp_path / "index"
-    shutil.copytree(assistant.config.index_dir / "onnx", index / "onnx")  # exported once
+    shutil.copytree(  # exported once (a hard link: the file is only read)
+        assistant.config.index_dir / "onnx", index / "onnx", copy_function=os.link
+    )
     code = (
         "import sys; from assistant import offline; offline.apply(); "
         "from assistant import Assistant; a = Assistant(index_dir=sys.argv[1]); "

@@ -186,6 +186,7 @@ def test_evaluators_return_named_booleans() -> None:
     ) == (True, None, True)
 
 
+@pytest.mark.slow  # two eval runs, a chart drawn with matplotlib, and a re-ingest
 def test_runner_writes_report_and_flags_a_regression(
     tmp_path: Path, make_assistant: object
 ) -> None:
@@ -232,6 +233,7 @@ cases:
     assert len(list(out.glob("run-*.json"))) == 2
 
 
+@pytest.mark.slow  # two `assistant eval` subprocesses
 def test_cli_eval_check_and_exit_status(tmp_path: Path) -> None:
     ok = run_cli("eval", "--check", "--set", str(SEED), cwd=REPO)
     assert ok.returncode == 0, ok.stderr

@@ -84,6 +84,7 @@ def assert_snapshot_matches_store(a: Assistant) -> None:
     assert [((d.source, d.sha256), d.chunks) for d in a.documents()] == sorted(counted.items())
 
 
+@pytest.mark.slow  # loads torch and sentence-transformers in this process
 def test_sentence_vectors_are_a_file_per_document_kept_with_the_index(
     tmp_path: Path, make_assistant: Make
 ) -> None:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from assistant import Assistant
 from assistant.llamaindex import as_retriever
 
 from .conftest import R1_SOURCE
 
 
+@pytest.mark.slow  # imports llama-index (~2 s): the optional adapter runs with the slow tests
 def test_retriever_returns_exact_spans(assistant: Assistant, corpus_copy: Path) -> None:
     from llama_index.core.retrievers import BaseRetriever
 

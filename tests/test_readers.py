@@ -317,6 +317,7 @@ def test_text_store_round_trips_exactly_and_forgets_unused_texts(tmp_path: Path)
         store.meta("../../etc/passwd")
 
 
+@pytest.mark.slow  # every reader imported in a fresh interpreter
 def test_readers_make_no_network_attempt(tmp_path: Path) -> None:
     """Every format read in a fresh interpreter under a socket guard (trafilatura included)."""
     files = {

@@ -540,6 +540,7 @@ def test_the_lock_names_its_holder_and_a_dead_holder_is_taken_over(
     assert not (index / LOCK_FILE).exists()
 
 
+@pytest.mark.slow  # three ingests, one of them re-embedding a two-chunk document
 def test_a_document_without_its_mark_is_completed_and_refused_until_then(
     tmp_path: Path, make_assistant: Make
 ) -> None:
@@ -566,6 +567,7 @@ def test_a_document_without_its_mark_is_completed_and_refused_until_then(
     assert not a.store.audit(a.store.records()).incomplete
 
 
+@pytest.mark.slow  # an index built, taken apart as an older version left it, ingested again
 def test_status_never_builds_over_an_unfinished_or_older_index(
     tmp_path: Path, make_assistant: Make
 ) -> None:
@@ -589,6 +591,7 @@ def test_status_never_builds_over_an_unfinished_or_older_index(
     assert Assistant(config=a.config).status()["documents"] == 2
 
 
+@pytest.mark.slow  # a second generation of the index built by a rebuild
 def test_a_rebuild_serves_the_old_generation_until_it_is_done(
     tmp_path: Path, make_assistant: Make
 ) -> None:
@@ -599,13 +602,12 @@ def test_a_rebuild_serves_the_old_generation_until_it_is_done(
     stats = a.ingest(rebuild=True)
     assert stats.rebuilt and a.store.generation == 1
     name = a.store.name
-    assert a.store.collections() == sorted(
-        [f"{name}__g1", f"{name}__g1__docs", f"{name}__live"]
-    )
+    assert a.store.collections() == sorted([f"{name}__g1", f"{name}__g1__docs", f"{name}__live"])
     assert a.store.records() == before
     assert "1932" in Assistant(config=a.config).ask("When did the harbour bridge open?").text
 
 
+@pytest.mark.slow  # a second index in a folder of its own, built by a rebuild
 def test_a_damaged_store_is_reported_and_rebuild_moves_it_aside(
     tmp_path: Path, make_assistant: Make
 ) -> None:
@@ -613,7 +615,9 @@ def test_a_damaged_store_is_reported_and_rebuild_moves_it_aside(
     shared = make_assistant(corpus)
     shared.ingest()  # exports the query encoder into the session index, once per session
     index = tmp_path / "index"
-    shutil.copytree(shared.config.index_dir / "onnx", index / "onnx")
+    shutil.copytree(  # a hard link: the file is only read
+        shared.config.index_dir / "onnx", index / "onnx", copy_function=os.link
+    )
     (index / "chroma").mkdir(parents=True)
     (index / "chroma" / "chroma.sqlite3").write_bytes(b"this is not a database at all!!" * 200)
     a = Assistant(corpus_dir=corpus, index_dir=index)

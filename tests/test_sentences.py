@@ -56,7 +56,10 @@ def _boundaries(text: str, spans: list[tuple[int, int]]) -> set[int]:
 AGREEMENT = {"corpus": 0.9, "evals/licenses/corpus": 0.85, "evals/software/corpus": 0.7}
 
 
-@pytest.mark.parametrize("folder", sorted(AGREEMENT))
+@pytest.mark.parametrize(
+    "folder",  # the two eval corpora (22 documents, ~1 s each here) run with the slow tests
+    [pytest.param(f, marks=pytest.mark.slow) if f != "corpus" else f for f in sorted(AGREEMENT)],
+)
 def test_agrees_with_pysbd_on_real_documents(folder: str) -> None:
     """Differential test: inside each structural block, our sentence ends against pysbd's
     (a maintained rule-based segmenter), on three corpora nobody here wrote."""

@@ -36,6 +36,7 @@ except TypeError:
 """
 
 
+@pytest.mark.slow  # chromadb imported in a fresh interpreter
 def test_chromadb_is_imported_without_override_checks_and_they_are_restored() -> None:
     res = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True)
     assert (res.returncode, res.stdout.strip()) == (0, "checked"), res.stderr

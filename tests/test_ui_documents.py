@@ -32,6 +32,7 @@ def gradio_uploads(folder: Path, files: dict[str, bytes]) -> list[str]:
     return paths
 
 
+@pytest.mark.slow  # an index, a PDF upload indexed, two removals
 def test_add_then_remove_through_the_page(
     tmp_path: Path, make_assistant: Make, monkeypatch: pytest.MonkeyPatch
 ) -> None:
