@@ -60,12 +60,28 @@ def register(reader: Reader) -> None:
     SUPPORTED = _extensions()
 
 
+# Names that documentation files carry by convention (GNU, Debian, most source packages), often
+# with a suffix that is not a file type: "changelog.Debian", "README.source", "COPYING.LIB".
+DOC_NAMES = frozenset(
+    """readme news changes changelog history copying copyright license licence authors install
+    notice thanks todo contributing contributors hacking bugs faq""".split()
+)
+
+
+def _doc_name(name: str | PurePath) -> bool:
+    return PurePath(name).name.split(".", 1)[0].lower() in DOC_NAMES
+
+
 def reader_for(name: str | PurePath, head: bytes) -> Reader | None:
-    """The reader for a file called ``name`` whose first bytes are ``head``, or None."""
+    """The reader for a file called ``name`` whose first bytes are ``head``, or None. A suffix
+    a reader claims decides; a file with no suffix, or a documentation file's conventional name
+    with a suffix no reader claims ("changelog.Debian"), is read by its content."""
     suffix = PurePath(name).suffix.lower()
     if suffix:
-        return next((r for r in READERS if suffix in r.extensions), None)
-    # No extension: formats with a signature first, plain text last (an HTML page is text too).
+        claimed = next((r for r in READERS if suffix in r.extensions), None)
+        if claimed is not None or not _doc_name(name):
+            return claimed
+    # By content: formats with a signature first, plain text last (an HTML page is text too).
     ordered = [r for r in READERS if not isinstance(r, PlainReader)] + [
         r for r in READERS if isinstance(r, PlainReader)
     ]
@@ -76,6 +92,8 @@ def unsupported_reason(name: str | PurePath) -> str:
     suffix = PurePath(name).suffix.lower()
     if not suffix:
         return "unsupported file type (no extension, and not text)"
+    if _doc_name(name):
+        return f"unsupported file type ({suffix}, and not text)"
     return f"unsupported file type ({suffix})"
 
 

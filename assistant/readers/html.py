@@ -15,6 +15,7 @@ from .base import Reader, ReadText, Unreadable, tidy
 from .markup import Markup
 
 _LISTS = ("list",)
+_BLOCKS = frozenset({"p", "head", "list", "code", "table", "quote", "div", "main"})
 
 
 def _text(el: Any) -> str:
@@ -40,6 +41,9 @@ def _list(el: Any, out: Markup, depth: int) -> None:
 
 
 def _walk(el: Any, out: Markup) -> None:
+    """Write ``el``'s children as blocks. A quote or division that holds blocks is walked into,
+    with any text of its own between them; one that holds only text and inline formatting
+    (``<quote>The parser is <hi>three times</hi> faster</quote>``) is one paragraph."""
     for child in el:
         tag = child.tag
         if tag == "head":
@@ -53,12 +57,15 @@ def _walk(el: Any, out: Markup) -> None:
             out.gap()
             for row in child.iter("row"):
                 out.row([_text(cell) for cell in row if cell.tag == "cell"])
-        elif tag in ("quote", "div", "main") and len(child):
+        elif tag in ("quote", "div", "main") and any(c.tag in _BLOCKS for c in child):
+            out.paragraph(child.text or "")
             _walk(child, out)
         elif tag in ("graphic", "comments"):
             continue
         else:
             out.paragraph(_text(child))
+        if el.tag in ("quote", "div", "main"):
+            out.paragraph(child.tail or "")  # text between two blocks of a container
 
 
 class HtmlReader(Reader):

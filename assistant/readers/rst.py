@@ -6,7 +6,8 @@ depth, bullet and enumerated lists items, literal and code blocks fenced code, t
 ``| a | b |`` rows, definition and field lists "term: definition" paragraphs, admonitions a
 paragraph led by their kind ("Note: ..."). Directives docutils does not know (Sphinx's) keep their
 source text as a code block, so nothing written in the file is lost. File inclusion and raw
-output are disabled: ``.. include:: /etc/passwd`` reads nothing.
+output are disabled: ``.. include:: /etc/passwd`` reads nothing. A ``.. contents::`` table is
+left out: it would stand as a heading over every section after it.
 """
 
 from __future__ import annotations
@@ -69,6 +70,8 @@ class _Writer:
             return
         if tag == "section":
             self.walk(node, depth + 1)
+        elif tag == "topic" and "contents" in node.get("classes", []):
+            return  # a generated table of contents: the section titles it lists follow anyway
         elif tag == "title":
             self.out.heading(max(depth, 1), node.astext())
             self.title = self.title or one_line(node.astext())

@@ -1,0 +1,61 @@
+"""Readers on files as packages ship them: documentation names with a suffix that is not a file
+type, formatted quotes in web pages, a reStructuredText table of contents."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant import readers
+from assistant.readers import Unreadable
+
+
+@pytest.mark.parametrize(
+    "name", ["changelog.Debian", "README.Debian", "README.source", "COPYING.LIB", "LICENSE.MIT"]
+)
+def test_documentation_names_with_any_suffix_are_read_as_text(name: str) -> None:
+    text = "tmux (3.3a-3) unstable; urgency=medium\n\n  * New upstream release.\n"
+    got = readers.read(text.encode(), name)
+    assert (got.format, got.text) == ("text", text)
+
+
+def test_other_unknown_suffixes_and_binary_documentation_names_are_refused() -> None:
+    with pytest.raises(Unreadable, match=r"^unsupported file type \(\.xyz\)$"):
+        readers.read(b"plain words\n", "data.xyz")
+    with pytest.raises(Unreadable, match=r"^unsupported file type \(\.png, and not text\)$"):
+        readers.read(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "README.png")
+
+
+def test_a_quote_with_inline_formatting_keeps_all_its_words() -> None:
+    page = b"""<!DOCTYPE html>
+<html><head><title>Quote test</title></head><body><article>
+<h1>Release notes</h1>
+<p>The maintainers wrote the following paragraph about the new release of the tool, which is
+long enough to count as the main content of this page for the extractor.</p>
+<blockquote>The new parser is <em>three times</em> faster than the old one on large inputs,
+and it uses half the memory.</blockquote>
+<p>Another ordinary paragraph follows here so that the page reads like a real article with
+several sentences in it.</p>
+<pre>make install <b>PREFIX</b>=/usr/local</pre>
+</article></body></html>"""
+    text = readers.read(page, "notes.html").text
+    assert (
+        "\n\nThe new parser is three times faster than the old one on large inputs, and it uses "
+        "half the memory.\n\n" in text
+    )
+    assert "\n\nmake install PREFIX=/usr/local\n" in text
+
+
+def test_rst_table_of_contents_is_not_a_heading_over_the_sections() -> None:
+    source = b"""Tool
+====
+
+.. contents:: Table of contents
+
+Installation
+------------
+
+Run pip install tool.
+"""
+    assert readers.read(source, "README.rst").text == (
+        "# Tool\n\n## Installation\n\nRun pip install tool.\n"
+    )
