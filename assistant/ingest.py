@@ -50,8 +50,8 @@ from .snapshot import FileState
 from .store import ChunkRecord, ChunkStore, DocMark, IndexInfo
 from .texts import TextStore
 
-# Bump when cleaning, sentence splitting or chunking changes what a chunk is.
-PIPELINE = "struct1.clean3.sent3.chunk3.units2"
+# Bump when reading, structure, cleaning, sentence splitting or chunking changes what a chunk is.
+PIPELINE = "struct2.clean3.sent4.chunk3.units2.read2"
 
 Progress = Callable[[str], None]
 
@@ -91,7 +91,7 @@ class Kept:
     """How much of one document's text reached the index."""
 
     source: str
-    share: float  # non-space characters kept / in the file
+    share: float  # letters and digits kept / in the file
     web_capture: bool  # page chrome was removed
 
     @property

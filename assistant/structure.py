@@ -3,10 +3,16 @@
 :func:`parse` turns a document into :class:`Block` spans in document order, without rewriting a
 character. What it reads:
 
-* **Headings**: Markdown ``#`` lines and setext underlines (``===``/``---``); a numbered section
-  line ("3. Protecting Users' Legal Rights From Anti-Circumvention Law.") standing alone; and any
-  short line standing alone (a blank line or a list after it) that does not end like a sentence
-  ("TERMS AND CONDITIONS", "apt (2.5.2) unstable; urgency=medium", a web page's headline).
+* **Headings**: Markdown ``#`` lines and setext underlines (``===``/``---``); Emacs outline and
+  Org star lines in a document that has ``**`` lines ("* Noteworthy changes in release 3.8", as
+  GNU NEWS files write them; a star line with nothing under it but its wrapped text is an entry,
+  an item); a man page's or RFC's section line in capitals with indented text under it ("EXIT
+  STATUS"); a numbered section line ("3. Protecting Users' Legal Rights From
+  Anti-Circumvention Law.") standing alone; and, in a document that marks none of its headings
+  with ``#`` or underlines, any short line standing alone (a blank line or a list after it) that
+  does not end like a sentence ("TERMS AND CONDITIONS", "apt (2.5.2) unstable; urgency=medium",
+  a web page's headline) and is not a URL, an e-mail address, two sentences or a line of code.
+  A heading's title drops Markdown link and image syntax (a README's badges).
 * **Text**: consecutive lines of a paragraph. Hard-wrapped lines (a document whose lines mostly
   stop near one width, as licences, NEWS files and mail do) join into one block; in a document of
   long lines, one line per paragraph, a line break ends a block unless the next line continues in
@@ -35,6 +41,14 @@ _ITEM = re.compile(
 _NUMBERED = re.compile(r"^\s*(?:section\s+)?(\d{1,3}(?:\.\d{1,3})*)\.?\s+\S", re.IGNORECASE)
 _TABLE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _SENTENCE_END = re.compile(r"[.!?…,;:][\"'”’)\]]*$")
+_OUTLINE = re.compile(r"^(\*+)[ \t]+(\S.*?)\s*$")  # "* Noteworthy changes in release 3.8"
+_OUTLINE_DEEP = re.compile(r"^\*{2,}[ \t]+\S", re.MULTILINE)
+_NOT_A_TITLE = re.compile(
+    r"://|\bwww\.|\S@\S+\.\w"  # a URL or an e-mail address
+    r"|[a-z]{2}[.!?]\s+[A-Z]"  # two sentences ("APT uses CMake. To start building, ...")
+    r"|[{(\[=\\]$|^\$\s"  # code: an opening bracket or operator at the end, a shell prompt
+)
+_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")  # Markdown links and images (badges)
 _WORD = re.compile(r"[^\W_]+(?:[-'’.][^\W_]+)*")
 HARD_WRAP_WIDTH = 100  # a document whose lines mostly stop by this width is hard-wrapped
 
@@ -128,7 +142,7 @@ def _continues(prev: _Line, line: _Line, kind: str, wrapped: bool, width: int) -
     return not ends and line.text[0].islower()
 
 
-def _heading_level(line: str) -> int | None:
+def _heading_level(line: str, numbered_only: bool = False) -> int | None:
     """The level of a standalone short line that reads as a heading, else None."""
     words = _words(line)
     if not words or not line[0].isalnum():
@@ -136,10 +150,44 @@ def _heading_level(line: str) -> int | None:
     numbered = _NUMBERED.match(line)
     if numbered and words <= 9:
         return 1 + numbered.group(1).count(".") + 1
-    if words > 12 or _SENTENCE_END.search(line):
+    if numbered_only or words > 12 or _SENTENCE_END.search(line) or _NOT_A_TITLE.search(line):
         return None
     letters = [c for c in line if c.isalpha()]
     return 1 if letters and all(c.isupper() for c in letters) else 2
+
+
+def title_of(line: str) -> str:
+    """A heading's text for heading paths: one line, without Markdown link or image syntax
+    (a README's badges), else the line as written."""
+    out = line
+    for _ in range(2):  # a linked badge nests an image in a link
+        out = _LINK.sub(lambda m: "" if m.group(0).startswith("!") else m.group(1), out)
+    return " ".join(out.split()) or " ".join(line.split())
+
+
+def _outline_heading(lines: list[_Line | None], i: int, stars: int) -> bool:
+    """Whether the outline line ``lines[i]`` ("** Bug fixes") heads a section: a deeper star
+    line follows it, or a blank line and then body text do. Otherwise it is an entry (an item)."""
+    nxt = next((ln for ln in lines[i + 1 :] if ln is not None), None)
+    if nxt is None:
+        return False
+    deeper = _OUTLINE.match(nxt.raw)
+    if deeper:
+        return len(deeper.group(1)) > stars
+    return lines[i + 1] is None
+
+
+def _caps_heading(line: _Line) -> bool:
+    """A man page's or RFC's section line: flush left, in capitals, a few words ("EXIT STATUS")."""
+    letters = [c for c in line.text if c.isalpha()]
+    return (
+        line.indent == 0
+        and len(letters) >= 2
+        and all(c.isupper() for c in letters)
+        and line.text[0].isalpha()
+        and _words(line.text) <= 6
+        and not _SENTENCE_END.search(line.text)
+    )
 
 
 def parse(text: str) -> list[Block]:
@@ -150,7 +198,9 @@ def parse(text: str) -> list[Block]:
     b = _Builder(text)
     fence: str | None = None
     fence_start = 0
-    for line in lines:
+    explicit = False  # the document marks its headings (Markdown), so no line is promoted
+    outline = bool(_OUTLINE_DEEP.search(text))  # Emacs outline / Org: "*", "**" headings
+    for i, line in enumerate(lines):
         if fence is not None:
             if line is not None and line.text.startswith(fence):
                 b.add(CODE, fence_start, line.end)
@@ -166,15 +216,17 @@ def parse(text: str) -> list[Block]:
             continue
         atx = _ATX.match(line.raw)
         if atx:
-            b.add(HEADING, line.start, line.end, len(atx.group(1)), atx.group(2))
+            b.add(HEADING, line.start, line.end, len(atx.group(1)), title_of(atx.group(2)))
+            explicit = explicit or line.indent == 0  # "  # echo ..." in a plain text is a prompt
             continue
         setext = _SETEXT.match(line.raw)
         if setext:
-            if len(b.open) == 1 and b.open_kind == TEXT and _words(b.open[0].text) <= 15:
+            if len(b.open) == 1 and _words(b.open[0].text) <= 15:  # "1. Definitions" too
                 head = b.open[0]
                 b.open = []
                 level = 1 if setext.group(1)[0] == "=" else 2
-                b.add(HEADING, head.start, head.end, level, head.text)
+                b.add(HEADING, head.start, head.end, level, title_of(head.text))
+                explicit = True
             else:
                 b.flush()  # a horizontal rule
             continue
@@ -182,6 +234,24 @@ def parse(text: str) -> list[Block]:
             if not _TABLE_SEPARATOR.match(line.text):
                 b.add(ROW, line.start, line.end)
             continue
+        star = _OUTLINE.match(line.raw) if outline and line.indent == 0 else None
+        if star:
+            stars = len(star.group(1))
+            if _outline_heading(lines, i, stars):
+                b.add(HEADING, line.start, line.end, stars, title_of(star.group(2)))
+            else:
+                b.flush()
+                b.open, b.open_kind = [line], ITEM
+            continue
+        if (
+            b.open
+            and len(b.open) == 1
+            and b.open_kind == TEXT
+            and line.indent > 0
+            and _caps_heading(b.open[0])
+        ):
+            head = b.open.pop()
+            b.add(HEADING, head.start, head.end, 1, title_of(head.text))
         if b.open and _continues(b.open[-1], line, b.open_kind, wrapped, width):
             b.open.append(line)
             continue
@@ -192,11 +262,14 @@ def parse(text: str) -> list[Block]:
         end = max((ln.end for ln in lines if ln is not None), default=fence_start)
         b.add(CODE, fence_start, end)
     b.flush()
-    return _standalone_headings(text, b.blocks, b.blank_after)
+    return _standalone_headings(text, b.blocks, b.blank_after, numbered_only=explicit)
 
 
-def _standalone_headings(text: str, blocks: list[Block], blank_after: list[bool]) -> list[Block]:
-    """Promote one-line text blocks that stand alone and read as headings."""
+def _standalone_headings(
+    text: str, blocks: list[Block], blank_after: list[bool], numbered_only: bool
+) -> list[Block]:
+    """Promote one-line text blocks that stand alone and read as headings; in a document that
+    marks its headings (Markdown), only numbered section lines ("2.1. Grants")."""
     out = []
     for i, blk in enumerate(blocks):
         one_line = "\n" not in text[blk.start : blk.end]
@@ -204,7 +277,7 @@ def _standalone_headings(text: str, blocks: list[Block], blank_after: list[bool]
         alone = blank_after[i] or nxt is None or nxt.kind in (ITEM, HEADING, CODE, ROW)
         if blk.kind in (TEXT, ITEM) and one_line and alone:
             line = text[blk.start : blk.end]
-            level = _heading_level(line)
+            level = _heading_level(line, numbered_only)
             is_numbered_item = blk.kind == ITEM and _NUMBERED.match(line) is not None
             in_list = blk.kind == ITEM and nxt is not None and nxt.kind == ITEM
             if (
@@ -212,7 +285,7 @@ def _standalone_headings(text: str, blocks: list[Block], blank_after: list[bool]
                 and (blk.kind == TEXT or (is_numbered_item and blank_after[i]))
                 and not in_list
             ):
-                blk = Block(HEADING, blk.start, blk.end, level, line)
+                blk = Block(HEADING, blk.start, blk.end, level, title_of(line))
         out.append(blk)
     return out
 

@@ -30,7 +30,7 @@ class StoredText:
     pages: tuple[int, ...] | None  # PDFs: the start offset of each page
     chars: int
     bytes: int  # of the stored UTF-8 file
-    kept_share: float  # non-space characters indexed / in the text (after cleaning)
+    kept_share: float  # letters and digits indexed / in the text (after cleaning)
     web_capture: bool  # page chrome was removed by cleaning
     stored_at: float  # when this content was first indexed (seconds since the epoch)
 

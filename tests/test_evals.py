@@ -54,7 +54,7 @@ def test_every_corpus_has_a_dev_and_a_test_split() -> None:
 # A change that moves them must update them here and say why in its commit.
 PINNED = {
     "seed": (19, 16, 11, 91),
-    "licenses": (22, 15, 3, 63),
+    "licenses": (21, 15, 3, 63),  # 22 before list numbers joined their sentences (mpl2-eulas)
     "software": (38, 10, 13, 72),
 }
 
