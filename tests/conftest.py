@@ -133,7 +133,7 @@ def make_assistant(session_dir: Path, request: pytest.FixtureRequest) -> Iterato
 
     They share the session's Chroma folder and ONNX export, so only the embedding work is per test.
     """
-    made = []
+    made: list[Assistant] = []
 
     def make(corpus_dir: Path, **changes: object) -> Assistant:
         name = f"t{abs(hash(request.node.nodeid)) % 10**10}_{len(made)}"

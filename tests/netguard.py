@@ -27,7 +27,7 @@ def install(log: str, loopback: bool) -> None:
     real_connect = socket.socket.connect
     real_getaddrinfo = socket.getaddrinfo
 
-    def connect(self: socket.socket, address: Any) -> None:
+    def connect(self: Any, address: Any) -> None:
         if self.family in (socket.AF_INET, socket.AF_INET6) and not allowed(address[0]):
             record("connect", address)
         return real_connect(self, address)
@@ -38,5 +38,5 @@ def install(log: str, loopback: bool) -> None:
         return real_getaddrinfo(host, *args, **kwargs)
 
     socket.socket.connect = connect  # type: ignore[method-assign]
-    socket.socket.connect_ex = lambda self, address: connect(self, address)  # type: ignore[method-assign,assignment,return-value]
+    socket.socket.connect_ex = lambda self, address: connect(self, address)  # type: ignore[method-assign,assignment,return-value,func-returns-value]
     socket.getaddrinfo = getaddrinfo

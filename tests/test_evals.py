@@ -154,7 +154,7 @@ cases:
 
 
 def test_evaluators_return_named_booleans() -> None:
-    case = evalset.Case(id="c", question="q?", answers=["January 20, 2025"], support=("a.txt",))
+    case = evalset.Case(id="c", question="q?", answers=("January 20, 2025",), support=("a.txt",))
     texts = {"a.txt": "R1 launched on January 20, 2025.", "b.txt": "Other text."}
     good = Answer(
         "R1 launched on January 20, 2025. [1]",

@@ -15,6 +15,7 @@ from .conftest import R1_SOURCE
 @pytest.mark.slow  # imports llama-index (~2 s): the optional adapter runs with the slow tests
 def test_retriever_returns_exact_spans(assistant: Assistant, corpus_copy: Path) -> None:
     from llama_index.core.retrievers import BaseRetriever
+    from llama_index.core.schema import TextNode
 
     retriever = as_retriever(assistant, k=5)
     assert isinstance(retriever, BaseRetriever)
@@ -25,6 +26,9 @@ def test_retriever_returns_exact_spans(assistant: Assistant, corpus_copy: Path) 
         meta = n.node.metadata
         text = (corpus_copy / meta["source"]).read_bytes().decode("utf-8")
         assert text[meta["start"] : meta["end"]] == n.node.get_content()
-        assert (n.node.start_char_idx, n.node.end_char_idx) == (meta["start"], meta["end"])
-    scores = [n.score for n in nodes]
+        node = n.node
+        assert isinstance(node, TextNode)
+        assert (node.start_char_idx, node.end_char_idx) == (meta["start"], meta["end"])
+    scores = [n.score or 0.0 for n in nodes]
+    assert all(n.score is not None for n in nodes)
     assert scores == sorted(scores, reverse=True)

@@ -169,7 +169,7 @@ def test_browser_answer_citation_abstention_feedback(
 
 
 def test_gradio_client_calls_the_api(server: dict[str, object]) -> None:
-    from gradio_client import Client
+    from gradio_client import Client  # type: ignore[import-untyped]
 
     client = Client(str(server["url"]), verbose=False)
     data = client.predict("When did DeepSeek launch R1?", api_name="/ask")
@@ -520,9 +520,9 @@ def test_upload_from_another_origin_is_refused(markup_server: dict[str, object])
         res = _post_upload(url, "notes.txt", b"Planted from elsewhere.\n", origin)
         assert res.status_code == 403, (origin, res.status_code, res.text)
     assert _files(temp) == before  # nothing was written
-    for origin in (url.rstrip("/"), None):  # the page itself, and clients that send no Origin
-        res = _post_upload(url, "notes.txt", b"The bell rings at noon.\n", origin)
-        assert res.status_code == 200, (origin, res.text)
+    for own in (url.rstrip("/"), None):  # the page itself, and clients that send no Origin
+        res = _post_upload(url, "notes.txt", b"The bell rings at noon.\n", own)
+        assert res.status_code == 200, (own, res.text)
         (path,) = res.json()
         assert Path(path).is_file() and Path(path).resolve().is_relative_to(temp.resolve())
 
@@ -551,7 +551,7 @@ def _call_ask(url: str, question: str) -> str:
 
 
 def test_undecodable_question_gets_a_message(markup_server: dict[str, object]) -> None:
-    from gradio_client import Client
+    from gradio_client import Client  # type: ignore[import-untyped]
 
     url = str(markup_server["url"])
     # "\udcff" is how Python carries the undecodable byte 0xff; "\ud800" is a lone surrogate.
