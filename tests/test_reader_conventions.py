@@ -59,3 +59,36 @@ Run pip install tool.
     assert readers.read(source, "README.rst").text == (
         "# Tool\n\n## Installation\n\nRun pip install tool.\n"
     )
+
+
+def test_pdf_page_furniture_is_left_out_and_pages_keep_their_offsets() -> None:
+    from fpdf import FPDF
+
+    class Report(FPDF):
+        def header(self) -> None:
+            self.set_font("Helvetica", size=9)
+            self.cell(0, 6, "City works department - annual report 2024")
+            self.ln(12)
+
+        def footer(self) -> None:
+            self.set_y(-15)
+            self.set_font("Helvetica", size=9)
+            self.cell(0, 6, f"Page {self.page_no()} of 4")
+
+    bodies = [
+        "Contents\n\n1 The harbour bridge . . . . . . . . . . . . . . 2",
+        "The harbour bridge opened in 1932 after eight years of work.",
+        "The city library holds two million books.",
+        "The museum was founded by Ada Lin in 1901.",
+    ]
+    doc = Report()
+    for body in bodies:
+        doc.add_page()
+        doc.set_font("Helvetica", size=12)
+        doc.multi_cell(0, 8, body)
+    got = readers.read(bytes(doc.output()), "report.pdf")
+    pages = [
+        got.text[s:e].strip()
+        for s, e in zip(got.pages or (), [*(got.pages or ())[1:], len(got.text)], strict=True)
+    ]
+    assert pages == ["Contents", *bodies[1:]]

@@ -4,8 +4,9 @@ Pages are joined with a blank line, so no paragraph runs across a page break, an
 offset of each page is kept: a span's page is the last page starting at or before it. Within a
 page, PDFium ends each line with a line break but marks no paragraph, so a blank line is added
 where the space above a line is paragraph spacing (:func:`paragraph_breaks`): headings and
-paragraphs then stay blocks of their own, as in a text file. Line breaks are ``\\n`` and
-control characters are dropped. A password-protected PDF, a damaged one
+paragraphs then stay blocks of their own, as in a text file. Page furniture is left out
+(:func:`without_furniture`): running headers and footers, page numbers, and table-of-contents or
+index lines with dot leaders. Line breaks are ``\\n`` and control characters are dropped. A password-protected PDF, a damaged one
 and one with no text layer at all (scanned, image-only) are :class:`Unreadable` with a reason;
 it does not run OCR.
 """
@@ -13,12 +14,57 @@ it does not run OCR.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Any
 
 from .base import Reader, ReadText, Unreadable, tidy
 
 PAGE_BREAK = "\n\n"
 _LINE = re.compile(r"[^\r\n]+")
+_PAGE_NUMBER = re.compile(r"(?:page\s+)?(?:\d{1,4}|[ivx]{1,5})(?:\s*(?:/|of)\s*\d{1,4})?", re.I)
+_LEADERS = re.compile(r"(?:\.\s?){5,}\s*\d{1,4}\s*$")  # "3.1 Invoking asn1Parser . . . . 12"
+_DIGITS = re.compile(r"\d+")
+EDGE = 2  # lines at the top and at the bottom of a page where headers and footers sit
+RUNNING = 3  # pages a line must recur on, at an edge, to be a running header or footer
+
+
+def _form(line: str) -> str:
+    """A line with its numbers as ``#`` ("Chapter 2: ASN.1 structure handling 3")."""
+    return _DIGITS.sub("#", " ".join(line.split()).lower())
+
+
+def without_furniture(pages: list[str]) -> list[str]:
+    """Each page's text without its furniture: among its first and last :data:`EDGE` lines, a
+    bare page number ("12", "Page 3 of 9", "iv") or a line that recurs, numbers aside, at an
+    edge of :data:`RUNNING` or more pages (a running header or footer); and anywhere, a line that
+    ends in dot leaders and a page number (a table of contents or an index). Body text is kept
+    as it is: only whole lines are left out."""
+
+    def edges(text: str) -> list[int]:
+        lines = text.split("\n")
+        body = [i for i, line in enumerate(lines) if line.strip()]
+        return body[:EDGE] + body[-EDGE:]
+
+    recurring = Counter(
+        form for text in pages for form in {_form(text.split("\n")[i]) for i in edges(text)}
+    )
+    out = []
+    for text in pages:
+        lines = text.split("\n")
+        edge = set(edges(text))
+        kept = [
+            line
+            for i, line in enumerate(lines)
+            if not (
+                _LEADERS.search(line)
+                or (
+                    i in edge
+                    and (_PAGE_NUMBER.fullmatch(line.strip()) or recurring[_form(line)] >= RUNNING)
+                )
+            )
+        ]
+        out.append(re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip())
+    return out
 
 
 def _line_box(textpage: Any, text: str, start: int, end: int) -> tuple[float, float] | None:
@@ -81,26 +127,28 @@ class PdfReader(Reader):
                 ) from None
             raise Unreadable(f"damaged or not a PDF ({exc})") from None
         try:
-            parts: list[str] = []
-            pages: list[int] = []
-            at = 0
+            texts: list[str] = []
             for i in range(len(doc)):
                 page = doc[i]
                 textpage = page.get_textpage()
-                text = tidy(paragraph_breaks(textpage, textpage.get_text_range())).strip()
+                texts.append(tidy(paragraph_breaks(textpage, textpage.get_text_range())).strip())
                 textpage.close()
                 page.close()
-                if parts:
-                    parts.append(PAGE_BREAK)
-                    at += len(PAGE_BREAK)
-                pages.append(at)
-                parts.append(text)
-                at += len(text)
             title = (doc.get_metadata_dict().get("Title") or "").strip() or None
         except pdfium.PdfiumError as exc:
             raise Unreadable(f"damaged PDF ({exc})") from None
         finally:
             doc.close()
+        parts: list[str] = []
+        pages: list[int] = []
+        at = 0
+        for text in without_furniture(texts):
+            if parts:
+                parts.append(PAGE_BREAK)
+                at += len(PAGE_BREAK)
+            pages.append(at)
+            parts.append(text)
+            at += len(text)
         text = "".join(parts)
         if not text.strip():
             raise Unreadable(
