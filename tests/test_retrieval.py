@@ -43,3 +43,31 @@ def test_a_markdown_heading_pairs_with_each_unit_under_it() -> None:
         )  # fmt: skip
         pairs = [c.text for c in candidates([p]) if not c.adjacent]
         assert pairs == [f"{mark}apt (2.5.2) unstable Two.", f"{mark}apt (2.5.2) unstable Three."]
+
+
+def test_a_quote_leaves_out_its_heading_or_bullet_mark() -> None:
+    """The quoted span starts after "## ", "** " or "- ", and is still the file's own text."""
+    from assistant.answering.extractive import quote_of, quotes_of
+    from assistant.answering.features import candidates
+    from assistant.retrieval import Passage
+
+    text = "## Supported versions\n- Python 3.9+ is supported.\n** Bug fixes"
+    lines = text.split("\n")
+    starts = [text.index(line) for line in lines]
+    spans = tuple((s, s + len(line)) for s, line in zip(starts, lines, strict=True))
+    p = Passage(
+        "README.md", 100, 100 + len(text), text, 1.0, 1, None, None, "c",
+        ("Supported versions",), tuple((100 + s, 100 + e) for s, e in spans),
+    )  # fmt: skip
+    singles = [c for c in candidates([p]) if len(c.units) == 1]
+    quotes = [quote_of(c, 1.0) for c in singles]
+    assert [q.text for q in quotes] == [
+        "Supported versions",
+        "Python 3.9+ is supported.",
+        "Bug fixes",
+    ]
+    assert all(text[q.start - 100 : q.end - 100] == q.text for q in quotes)
+    pair = next(c for c in candidates([p]) if len(c.units) == 2 and c.adjacent)
+    assert [q.text for q in quotes_of(pair, 1.0)] == [
+        "Supported versions\n- Python 3.9+ is supported."
+    ]

@@ -24,6 +24,7 @@ from .scorer import EvidenceScorer
 MAX_WORDS = 60
 MAX_QUOTES = 3
 SECOND_QUOTE_RATIO = 0.85
+_MARK = re.compile(r"(?:#{1,6}|\*+|[-+•])[ \t]+")  # a Markdown/outline heading or a bullet
 _CLAUSE = re.compile(r"(?<=[;:,])\s+|\s+(?=[-–—]\s)")
 
 
@@ -46,17 +47,13 @@ class Quote:
 
 def quote_of(c: Candidate, p: float) -> Quote:
     """The candidate as one verbatim span (adjacent units), or its last unit (heading pairs:
-    see :func:`quotes_of`)."""
+    see :func:`quotes_of`), without a leading heading or bullet mark ("## ", "** ", "- ")."""
     first, last = (c.units[0] if c.adjacent else c.units[-1]), c.units[-1]
     psg = first.passage
-    return Quote(
-        c.source,
-        first.start,
-        last.end,
-        psg.text[first.start - psg.start : last.end - psg.start],
-        p,
-        psg.headings,
-    )
+    text = psg.text[first.start - psg.start : last.end - psg.start]
+    mark = _MARK.match(text)
+    cut = mark.end() if mark and mark.end() < len(text) else 0
+    return Quote(c.source, first.start + cut, last.end, text[cut:], p, psg.headings)
 
 
 def quotes_of(c: Candidate, p: float) -> list[Quote]:
