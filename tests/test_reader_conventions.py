@@ -10,7 +10,15 @@ from assistant.readers import Unreadable
 
 
 @pytest.mark.parametrize(
-    "name", ["changelog.Debian", "README.Debian", "README.source", "COPYING.LIB", "LICENSE.MIT"]
+    "name",
+    [
+        "changelog.Debian",
+        "README.Debian",
+        "README.source",
+        "COPYING.LIB",
+        "LICENSE.MIT",
+        "findutils_NEWS.Debian",  # copied into one folder under its package's name
+    ],
 )
 def test_documentation_names_with_any_suffix_are_read_as_text(name: str) -> None:
     text = "tmux (3.3a-3) unstable; urgency=medium\n\n  * New upstream release.\n"
@@ -21,8 +29,13 @@ def test_documentation_names_with_any_suffix_are_read_as_text(name: str) -> None
 def test_other_unknown_suffixes_and_binary_documentation_names_are_refused() -> None:
     with pytest.raises(Unreadable, match=r"^unsupported file type \(\.xyz\)$"):
         readers.read(b"plain words\n", "data.xyz")
-    with pytest.raises(Unreadable, match=r"^unsupported file type \(\.png, and not text\)$"):
-        readers.read(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "README.png")
+    with pytest.raises(Unreadable, match=r"^unsupported file type \(\.py\)$"):
+        readers.read(b"print('installing')\n", "install.py")  # a script, though named INSTALL
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
+    with pytest.raises(Unreadable, match=r"^unsupported file type \(\.png\)$"):
+        readers.read(png, "README.png")  # a known file type: an image, whatever its name
+    with pytest.raises(Unreadable, match=r"^unsupported file type \(\.debian, and not text\)$"):
+        readers.read(png, "README.Debian")
 
 
 def test_a_quote_with_inline_formatting_keeps_all_its_words() -> None:

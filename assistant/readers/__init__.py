@@ -17,6 +17,9 @@ size limits or walk folders (see :mod:`assistant.corpus`).
 
 from __future__ import annotations
 
+import functools
+import mimetypes
+import re
 from pathlib import Path, PurePath
 
 from .base import Reader, ReadText, Unreadable, page_at
@@ -61,15 +64,27 @@ def register(reader: Reader) -> None:
 
 
 # Names that documentation files carry by convention (GNU, Debian, most source packages), often
-# with a suffix that is not a file type: "changelog.Debian", "README.source", "COPYING.LIB".
+# with a suffix that is not a file type: "changelog.Debian", "README.source", "COPYING.LIB",
+# or copied into one folder as "findutils_NEWS.Debian".
 DOC_NAMES = frozenset(
     """readme news changes changelog history copying copyright license licence authors install
     notice thanks todo contributing contributors hacking bugs faq""".split()
 )
 
 
+@functools.cache
+def _file_types() -> mimetypes.MimeTypes:
+    """Python's own table of extensions (an instance ignores the system's mime.types)."""
+    return mimetypes.MimeTypes()
+
+
 def _doc_name(name: str | PurePath) -> bool:
-    return PurePath(name).name.split(".", 1)[0].lower() in DOC_NAMES
+    """A documentation file's name with a suffix that is no known file type ("install.py" is
+    a script; "README.Debian", "tzdata_changelog.Debian" are documents)."""
+    path = PurePath(name)
+    if _file_types().guess_type(f"x{path.suffix.lower()}")[0] is not None:
+        return False
+    return any(word in DOC_NAMES for word in re.split(r"[^a-z0-9]+", path.stem.lower()))
 
 
 def reader_for(name: str | PurePath, head: bytes) -> Reader | None:
