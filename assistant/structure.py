@@ -27,6 +27,7 @@ one. :func:`heading_paths` gives each block the headings above it. It does not s
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -168,7 +169,7 @@ def title_of(line: str) -> str:
 def _outline_heading(lines: list[_Line | None], i: int, stars: int) -> bool:
     """Whether the outline line ``lines[i]`` ("** Bug fixes") heads a section: a deeper star
     line follows it, or a blank line and then body text do. Otherwise it is an entry (an item)."""
-    nxt = next((ln for ln in lines[i + 1 :] if ln is not None), None)
+    nxt = next((ln for ln in itertools.islice(lines, i + 1, None) if ln is not None), None)
     if nxt is None:
         return False
     deeper = _OUTLINE.match(nxt.raw)

@@ -6,9 +6,9 @@ page, PDFium ends each line with a line break but marks no paragraph, so a blank
 where the space above a line is paragraph spacing (:func:`paragraph_breaks`): headings and
 paragraphs then stay blocks of their own, as in a text file. Page furniture is left out
 (:func:`without_furniture`): running headers and footers, page numbers, and table-of-contents or
-index lines with dot leaders. Line breaks are ``\\n`` and control characters are dropped. A password-protected PDF, a damaged one
-and one with no text layer at all (scanned, image-only) are :class:`Unreadable` with a reason;
-it does not run OCR.
+index lines with dot leaders. Line breaks are ``\\n`` and control characters are dropped. A
+password-protected PDF, a damaged one and one with no text layer at all (scanned, image-only)
+are :class:`Unreadable` with a reason; it does not run OCR.
 """
 
 from __future__ import annotations
