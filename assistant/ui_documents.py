@@ -68,23 +68,30 @@ def progress_html(step: str, done: int, total: int) -> str:
 
 
 class _Meter:
-    """An ingest :data:`~assistant.ingest.Meter` that keeps only the latest bar's state, for the
-    page to poll (ingest runs in a worker thread; the page's generator reads this)."""
+    """An ingest :data:`~assistant.ingest.Meter` that records each step (a bar, or a saving
+    step) with its latest count, for the page to poll: ingest runs in a worker thread and the
+    page's generator reads :attr:`steps`. Every step is kept, so one that starts and ends
+    between two polls is still shown."""
 
     def __init__(self) -> None:
-        self.state = ("Indexing", 0, 0)
+        self.steps: list[list[Any]] = []  # [description, done, total]; only ever appended to
+
+    def report(self, step: str, done: int, total: int) -> None:
+        if self.steps and self.steps[-1][0] == step:
+            self.steps[-1][1:] = [done, total]
+        else:
+            self.steps.append([step, done, total])
 
     def __call__(self, desc: str, total: int | None, unit: str) -> _Meter.Bar:
         return _Meter.Bar(self, f"Indexing: {desc} ({unit}s)", total or 0)  # None: not known
 
     class Bar:
         def __init__(self, meter: _Meter, desc: str, total: int):
-            self.meter, self.desc, self.total, self.done = meter, desc, total, 0
-            meter.state = (desc, 0, total)
+            self.step: list[Any] = [desc, 0, total]
+            meter.steps.append(self.step)
 
         def update(self, n: int = 1) -> None:
-            self.done += n
-            self.meter.state = (self.desc, self.done, self.total)
+            self.step[1] += n
 
         def set_postfix_str(self, s: str = "", refresh: bool = True) -> None:
             pass
@@ -161,15 +168,12 @@ class DocumentsPage:
             yield message([("info", "Choose or drop files first.")]), keep, keep, keep
             return
         meter = _Meter()
-        meter.state = ("Saving the files", 0, len(paths))
+        meter.report("Saving the files", 0, len(paths))
         result: dict[str, Any] = {}
-
-        def report(step: str, done: int, total: int) -> None:
-            meter.state = (step, done, total)
 
         def work() -> None:
             try:
-                result["saved"], result["refused"] = self.save_all(paths, replace, report)
+                result["saved"], result["refused"] = self.save_all(paths, replace, meter.report)
             except UserError as exc:  # no corpus folder: nothing was saved
                 result["error"] = str(exc)
                 return
@@ -184,11 +188,18 @@ class DocumentsPage:
 
         worker = threading.Thread(target=work, name="documents-add", daemon=True)
         worker.start()
-        shown = None
-        while worker.is_alive():
-            if meter.state != shown:
-                shown = meter.state
-                yield progress_html(*shown), keep, keep, None
+        shown: list[tuple[Any, ...]] = []  # what was last shown of each step
+        while True:
+            running = worker.is_alive()
+            for i, step in enumerate(list(meter.steps)):  # each step at least once, in order
+                now = tuple(step)
+                if i == len(shown):
+                    shown.append(())
+                if now != shown[i]:
+                    shown[i] = now
+                    yield progress_html(*now), keep, keep, None
+            if not running:
+                break
             worker.join(0.2)
         for p in paths:
             _discard_upload(p)  # already done for each saved or refused file; this is for errors
