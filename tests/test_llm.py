@@ -110,6 +110,31 @@ def test_unsupported_sentences_fall_back_to_the_extractive_answer(
     assert (ans.text, ans.citations) == (extractive.text, extractive.citations)
 
 
+def test_a_sentence_that_restates_the_question_is_dropped(
+    assistant: Assistant, passages: list[Passage]
+) -> None:
+    n = r1_passage(passages)
+    ans = replay(
+        assistant, f"DeepSeek launched R1 [{n}]. DeepSeek launched R1 on January 20, 2025 [{n}]."
+    ).ask(Q_R1)
+    assert ans.verification == {"kept": 1, "dropped": 1, "repaired": 0, "fallback": 0}
+    assert ans.text == "DeepSeek launched R1 on January 20, 2025. [1]"
+    # Only a restatement: nothing is kept, and the extractive answer stands.
+    only = replay(assistant, f"DeepSeek did launch R1 [{n}].").ask(Q_R1)
+    assert only.verification == {"kept": 0, "dropped": 1, "repaired": 0, "fallback": 1}
+    assert only.text == assistant.ask(Q_R1).text
+
+
+def test_adds_to_the_question() -> None:
+    from assistant.answering.verify import adds_to
+
+    q = "Does the BSD licence give any implied warranty of merchantability?"
+    assert not adds_to(q, "The BSD licence gives an implied warranty of merchantability.")
+    assert adds_to(q, "No: the BSD licence disclaims any implied warranty of merchantability.")
+    assert adds_to("Which CVE was fixed in wget 1.19.5?", "CVE-2018-0494 was fixed in 1.19.5.")
+    assert not adds_to("Which CVE was fixed in wget 1.19.5?", "A CVE was fixed in wget 1.19.5.")
+
+
 def test_a_declined_reply_falls_back_too(assistant: Assistant) -> None:
     ans = replay(assistant, "The corpus does not contain the answer to this question.").ask(Q_R1)
     assert ans.verification == {"kept": 0, "dropped": 0, "repaired": 0, "fallback": 1}

@@ -113,7 +113,7 @@ class LLMAnswerer(Answerer):
         def check(sentences: list[str]) -> None:
             nonlocal dropped, repaired
             for sentence in sentences:
-                ok, d, r = verify(sentence, passages, ctx, self.extractive.scorer)
+                ok, d, r = verify(question, sentence, passages, ctx, self.extractive.scorer)
                 kept.extend(ok)
                 dropped += d
                 repaired += r

@@ -3,7 +3,10 @@
 A generated sentence is *supported* by a candidate span of the passages (a unit or two adjacent
 units, :mod:`.features`) when the evidence scorer's ranker, reading the sentence as the claim to
 find, gives that span at least the fitted ``support_threshold``, and every number in the
-sentence occurs in it.
+sentence occurs in it. A sentence must also *add* to the question: one whose every content word
+is already in the question ("The BSD licence gives an implied warranty of merchantability." for
+"Does the BSD licence give any implied warranty of merchantability?") restates it, answers
+nothing, and is dropped however well it matches the passage that the question matched.
 The cited passage is tried first; a sentence supported only by another passage is *repaired*
 (re-attached there), one supported by none is *dropped*. Deterministic; no rules of its own.
 """
@@ -36,6 +39,13 @@ def _numbers(text: str) -> set[str]:
     return {m.group().replace(",", "").rstrip(".") for m in _NUMBER.finditer(text)}
 
 
+def adds_to(question: str, sentence: str) -> bool:
+    """Whether ``sentence`` has a content word (stemmed) that ``question`` lacks; the
+    question's stop words count too, so "gives" adds nothing to "Does it give …?"."""
+    asked = {terms.stem(w.lower()) for w in terms.surfaces(question)}
+    return any(s not in asked for s in terms.stems(sentence))
+
+
 def best_span(
     sentence: str, passages: list[Passage], ctx: AnswerContext, scorer: EvidenceScorer
 ) -> Quote | None:
@@ -57,12 +67,14 @@ def best_span(
 
 
 def verify(
+    question: str,
     answer: str,
     passages: list[Passage],
     ctx: AnswerContext,
     scorer: EvidenceScorer,
 ) -> tuple[list[Verified], int, int]:
-    """Supported sentences of ``answer`` (in order), and the counts dropped and repaired."""
+    """Supported sentences of ``answer`` (in order) that add to ``question``, and the counts
+    dropped and repaired."""
     kept: list[Verified] = []
     dropped = repaired = 0
     for s, e in split_spans(answer):
@@ -71,6 +83,9 @@ def verify(
         text = _MARK.sub("", raw).strip()
         if not terms.stems(text):
             continue  # a bare marker or punctuation, not a claim
+        if not adds_to(question, text):
+            dropped += 1
+            continue
         own = [passages[n - 1] for n in cited if 1 <= n <= len(passages)]
         span = best_span(text, own, ctx, scorer) if own else None
         fixed = False
