@@ -39,12 +39,24 @@ _CASE_KEYS = {
 }
 
 
+_MONTHS = (
+    "january february march april may june july august september october november december"
+).split()
+_MONTH = {m[:3]: m for m in _MONTHS} | {m: m for m in _MONTHS} | {"sept": "september"}
+_MONTH_RE = "|".join(sorted(_MONTH, key=len, reverse=True))
+_MONTH_DAY_YEAR = re.compile(rf"\b({_MONTH_RE})\.? (\d{{1,2}})(?:st|nd|rd|th)?,? (\d{{4}})\b")
+_DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)? ({_MONTH_RE})\.?,? (\d{{4}})\b")
+
+
 def normalize(text: str) -> str:
-    """Case, quotes, dashes and spacing folded, so "Shot across America’s bow" matches."""
+    """Case, quotes, dashes and spacing folded, so "Shot across America’s bow" matches; a date
+    written "November 3, 2008", "Nov. 3rd 2008" or "3 November, 2008" becomes "3 november 2008"."""
     text = unicodedata.normalize("NFKC", text).lower()
     for a, b in (("’", "'"), ("‘", "'"), ("“", '"'), ("”", '"'), ("–", "-"), ("—", "-")):
         text = text.replace(a, b)
-    return " ".join(text.split())
+    text = " ".join(text.split())
+    text = _MONTH_DAY_YEAR.sub(lambda m: f"{m[2]} {_MONTH[m[1]]} {m[3]}", text)
+    return _DAY_MONTH_YEAR.sub(lambda m: f"{m[1]} {_MONTH[m[2]]} {m[3]}", text)
 
 
 @dataclass(frozen=True)

@@ -186,6 +186,16 @@ def test_evaluators_return_named_booleans() -> None:
     ) == (True, None, True)
 
 
+def test_an_answer_matches_in_any_case_quotes_or_date_format() -> None:
+    case = evalset.Case(id="c", question="q?", answers=("3 November 2008", "America’s bow"))
+    assert case.accepts("It was released on November 3, 2008.")
+    assert case.accepts("Version 1.3, 3 November, 2008")
+    assert case.accepts("released Nov. 3rd 2008")
+    assert case.accepts("a shot across AMERICA'S   bow")
+    assert not case.accepts("released on November 30, 2008")
+    assert not case.accepts("released in November 2008")
+
+
 @pytest.mark.slow  # two eval runs, a chart drawn with matplotlib, and a re-ingest
 def test_runner_writes_report_and_flags_a_regression(
     tmp_path: Path, make_assistant: object
