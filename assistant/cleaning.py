@@ -244,9 +244,10 @@ def _visible(text: str) -> int:
     return len(text) - sum(map(len, _NOT_TEXT.findall(text)))
 
 
-def clean(text: str) -> Cleaned:
-    """The structural blocks of ``text`` that are document text (see the module docstring)."""
-    blocks = structure.parse(text)
+def clean(text: str, wrapped: bool | None = None) -> Cleaned:
+    """The structural blocks of ``text`` that are document text (see the module docstring);
+    ``wrapped`` as for :func:`structure.parse`."""
+    blocks = structure.parse(text, wrapped)
     total = _visible(text)
     if not looks_like_web_capture(text):
         kept = sum(_visible(text[b.start : b.end]) for b in blocks)

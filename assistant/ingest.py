@@ -51,7 +51,7 @@ from .store import ChunkRecord, ChunkStore, DocMark, IndexInfo
 from .texts import TextStore
 
 # Bump when reading, structure, cleaning, sentence splitting or chunking changes what a chunk is.
-PIPELINE = "struct2.clean3.sent4.chunk3.units2.read3"
+PIPELINE = "struct3.clean3.sent4.chunk3.units2.read3"
 
 Progress = Callable[[str], None]
 
@@ -400,7 +400,7 @@ def ingest(
             formats[read.format] += 1
             stats.files[doc.source] = state
             keep.add(doc.sha256)
-            cleaned = clean(doc.text)
+            cleaned = clean(doc.text, read.wrapped)
             if (
                 known.get(doc.source) == doc.sha256
                 and read.format in ("text", "markdown")

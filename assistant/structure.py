@@ -191,10 +191,13 @@ def _caps_heading(line: _Line) -> bool:
     )
 
 
-def parse(text: str) -> list[Block]:
-    """The blocks of ``text`` in document order (see the module docstring)."""
+def parse(text: str, wrapped: bool | None = None) -> list[Block]:
+    """The blocks of ``text`` in document order (see the module docstring). ``wrapped`` says
+    whether its lines are hard-wrapped, when the reader knows (a PDF's text is laid out in lines
+    of the page's width, 110 characters or more on a wide page); None judges by the lines."""
     width = wrap_width(text)
-    wrapped = 0 < width <= HARD_WRAP_WIDTH
+    if wrapped is None:
+        wrapped = 0 < width <= HARD_WRAP_WIDTH
     lines = _lines(text)
     b = _Builder(text)
     fence: str | None = None

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant import corpus, readers
+from assistant import corpus, readers, structure
+from assistant.cleaning import clean
 from assistant.readers import Reader, ReadText, Unreadable
 from assistant.readers import docx as docx_reader
 from assistant.texts import TextStore
@@ -64,6 +65,27 @@ def test_pdf_paragraphs_and_headings_on_a_page_are_blocks_of_their_own() -> None
         pdf = docgen.pdf_paragraphs([("p", LONG), ("p", LONG)], leading=leading, space=space)
         text = readers.read(pdf, "dense.pdf").text
         assert "\n\n" not in text.strip() and text.count("\n") >= 4, (leading, space)
+
+
+def test_pdf_lines_wider_than_a_text_file_s_still_join_into_one_paragraph() -> None:
+    """A PDF's lines are laid out to the page's width (here 105 characters, wider than hard-
+    wrapped text files use), so a line break before a capital does not end the paragraph."""
+    from fpdf import FPDF
+
+    text = (
+        "The Harbour Board Of The City Of Northport Approved The New Ferry Timetable For The "
+        "Summer Season After Long Talks With The Union Of Ferry Workers And The Chamber Of "
+        "Commerce Of The Old Town District. The Timetable Starts In May."
+    )
+    doc = FPDF()
+    doc.add_page()
+    doc.set_font("Helvetica", "", 9)
+    doc.multi_cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")
+    got = readers.read(bytes(doc.output()), "ferries.pdf")
+    assert got.wrapped and "With The\nUnion" in got.text and structure.wrap_width(got.text) > 100
+    (block,) = [b for run in clean(got.text, got.wrapped).runs for b in run]
+    assert " ".join(got.text[block.start : block.end].split()) == text
+    assert len(clean(got.text).runs[0]) == 2  # judged by width alone, it would be cut there
 
 
 def test_pdf_without_text_layer_encrypted_or_damaged_is_refused_with_the_reason() -> None:

@@ -29,6 +29,9 @@ class ReadText:
     format: str  # "text", "markdown", "pdf", "html", "docx", "rst"
     pages: tuple[int, ...] | None = None  # PDFs: the start offset of each page in ``text``
     title: str | None = None  # from the document itself (PDF metadata, <title>, core properties)
+    # True when every line is a laid-out line of a page (PDF), so lines join into paragraphs
+    # whatever their width; None: judged from the text (see assistant.structure.parse)
+    wrapped: bool | None = None
 
     def page_of(self, offset: int) -> int | None:
         """The 1-based page that ``offset`` falls on, or None for a document without pages."""

@@ -155,4 +155,4 @@ class PdfReader(Reader):
                 f"no text layer ({len(pages)} page(s) of images: a scan or an image-only PDF); "
                 "run OCR on it first (e.g. ocrmypdf) to index it"
             )
-        return ReadText(text + "\n", self.format, tuple(pages), title)
+        return ReadText(text + "\n", self.format, tuple(pages), title, wrapped=True)
