@@ -55,7 +55,7 @@ several sentences in it.</p>
         "\n\nThe new parser is three times faster than the old one on large inputs, and it uses "
         "half the memory.\n\n" in text
     )
-    assert "\n\nmake install PREFIX=/usr/local\n" in text
+    assert "\n\n```\nmake install PREFIX=/usr/local\n```\n" in text  # a <pre> is code
 
 
 def test_rst_table_of_contents_is_not_a_heading_over_the_sections() -> None:

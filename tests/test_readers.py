@@ -174,6 +174,120 @@ def test_saved_web_page_keeps_the_article_and_drops_the_page_chrome() -> None:
     )
 
 
+TEXINFO_PAGE = b"""<!DOCTYPE html>
+<html><head><title>Tool manual</title><meta name="generator" content="makeinfo"></head><body>
+<div class="top-level-extent" id="Top">
+<div class="nav-panel"><p>Next: <a href="#Invoking">Invoking</a> [<a href="#SEC_Contents">Contents</a>][<a
+ href="#Index">Index</a>]</p></div>
+<h1 class="top" id="Top-1">Tool</h1>
+<p>This manual documents the tool, which counts the words of files.</p>
+<div class="region-contents" id="SEC_Contents"><h2 class="contents-heading">Table of Contents</h2>
+<ul class="toc-numbered-mark"><li><a href="#Invoking">1 Invoking the tool</a></li>
+<li><a href="#Exit">2 Exit status</a></li></ul></div>
+<hr>
+<div class="chapter-level-extent" id="Invoking">
+<div class="nav-panel"><p>Next: <a href="#Exit">Exit status</a>, Previous: <a href="#Top">Tool</a>, Up:
+ <a href="#Top">Tool</a> [<a href="#SEC_Contents">Contents</a>]</p></div>
+<h2 class="chapter" id="Invoking-the-tool">1 Invoking the tool<a class="copiable-link"
+ href="#Invoking-the-tool"> &para;</a></h2>
+<p>The tool reads each file named on its command line and prints how many words it holds.</p>
+<dl class="table">
+<dt><code class="code">-l</code></dt>
+<dt><code class="code">--lines</code></dt>
+<dd><p>Count lines instead of words, as the <code>wc</code> command does.</p></dd>
+<dt><code class="code">--limit=<var class="var">n</var></code></dt>
+<dd><p>Stop after <var>n</var> files have been read; the default is no limit at all.</p>
+<pre class="example">tool --limit=3 *.txt</pre></dd>
+</dl>
+</div>
+<div class="chapter-level-extent" id="Exit">
+<h2 class="chapter">2 Exit status</h2>
+<p>The exit status is zero when every file was read, and one otherwise.</p>
+</div></div></body></html>"""
+
+DOCBOOK_PAGE = b"""<html><head><title>2. Configuration</title></head><body>
+<div class="navheader"><table width="100%"><tr><th colspan="3">2. Configuration</th></tr>
+<tr><td><a href="ch01.html">Prev</a></td><td></td><td><a href="ch03.html">Next</a></td></tr>
+</table><hr></div>
+<div class="chapter"><div class="titlepage"><div><div><h2 class="title"><a name="config"></a>2.
+ Configuration</h2></div></div></div>
+<p>The server reads its settings from one file when it starts, and again on a hangup signal.</p>
+<div class="section"><div class="titlepage"><div><div><h3 class="title"><a name="port"></a>2.1.
+ Listening port</h3></div></div></div>
+<p>By default the server listens on port 8080; the <code class="option">port</code> setting
+ changes it.</p>
+<div class="table"><p class="title"><b>Table 2.1. Settings</b></p><table border="1">
+<tr><th>Setting</th><th>Default</th></tr>
+<tr><td>port</td><td>8080</td></tr><tr><td>workers</td><td>four per core</td></tr></table></div>
+</div></div>
+<div class="navfooter"><hr><table width="100%"><tr><td><a href="ch01.html">Prev</a></td>
+<td><a href="index.html">Home</a></td><td><a href="ch03.html">Next</a></td></tr></table></div>
+</body></html>"""
+
+SPHINX_PAGE = b"""<!DOCTYPE html><html><head><title>Quickstart - Widget 2.0</title></head><body>
+<div class="related" role="navigation"><h3>Navigation</h3><ul><li><a href="genindex.html">index</a>
+</li><li><a href="api.html">next</a> |</li></ul></div>
+<div class="document"><div class="documentwrapper"><div class="body" role="main">
+<section id="quickstart"><h1>Quickstart<a class="headerlink" href="#quickstart">&#182;</a></h1>
+<p>Widget turns a folder of pictures into a printable catalogue in a few seconds.</p>
+<section id="install"><h2>Installing<a class="headerlink" href="#install">&#182;</a></h2>
+<p>Install it with pip, which fetches the wheel for your platform:</p>
+<div class="highlight-console"><div class="highlight"><pre><span></span>$ pip install widget
+</pre></div></div>
+<p>Widget needs Python 3.9 or newer and about forty megabytes of disk space.</p>
+</section></section></div></div>
+<div class="sphinxsidebar" role="navigation"><h3>Quick search</h3><p>Enter search terms.</p></div>
+</div>
+<div class="footer">&#169;2024, The Widget authors. Created using <a href="https://sphinx-doc.org/">
+Sphinx</a>.</div>
+</body></html>"""
+
+
+@pytest.mark.parametrize(
+    ("page", "expected"),
+    [
+        (
+            TEXINFO_PAGE,
+            "# Tool\n\nThis manual documents the tool, which counts the words of files.\n\n"
+            "## 1 Invoking the tool\n\nThe tool reads each file named on its command line and "
+            "prints how many words it holds.\n\n"
+            "- -l, --lines: Count lines instead of words, as the wc command does.\n"
+            "- --limit=n: Stop after n files have been read; the default is no limit at all.\n\n"
+            "```\ntool --limit=3 *.txt\n```\n\n## 2 Exit status\n\n"
+            "The exit status is zero when every file was read, and one otherwise.\n",
+        ),
+        (
+            DOCBOOK_PAGE,
+            "## 2. Configuration\n\nThe server reads its settings from one file when it starts, "
+            "and again on a hangup signal.\n\n### 2.1. Listening port\n\nBy default the server "
+            "listens on port 8080; the port setting changes it.\n\nTable 2.1. Settings\n\n"
+            "| Setting | Default |\n| port | 8080 |\n| workers | four per core |\n",
+        ),
+        (
+            SPHINX_PAGE,
+            "# Quickstart\n\nWidget turns a folder of pictures into a printable catalogue in a "
+            "few seconds.\n\n## Installing\n\nInstall it with pip, which fetches the wheel for "
+            "your platform:\n\n```\n$ pip install widget\n```\n\nWidget needs Python 3.9 or "
+            "newer and about forty megabytes of disk space.\n",
+        ),
+    ],
+    ids=["texinfo", "docbook", "sphinx"],
+)
+def test_html_manuals_keep_headings_and_definitions_and_drop_navigation(
+    page: bytes, expected: str
+) -> None:
+    """Generated manuals: headings inside title divisions or with a self-link, a definition
+    list as "term: definition" items, code and tables kept; navigation panels, a table of
+    contents, sidebars and the footer left out."""
+    assert readers.read(page, "manual.html").text == expected
+
+
+def test_html_text_the_walk_cannot_follow_is_kept_from_trafilatura() -> None:
+    para = "The harbour bridge opened in 1932 after eight years of work, said the city archive."
+    page = f"<html><body><template><p>{para}</p><p>{para}</p></template><p>Hi.</p></body></html>"
+    assert para in readers.read(page.encode(), "odd.html").text
+
+
 def test_html_with_no_main_text_is_refused() -> None:
     page = b"<html><head><title>x</title></head><body><nav><a href='/'>Home</a></nav></body></html>"
     assert reason(page, "menu.html") == (

@@ -1,23 +1,303 @@
-"""HTML: the main content of a page by trafilatura, without its navigation, sidebars and footer.
+"""HTML: the page's own structure (headings, paragraphs, lists, definition lists, code, tables),
+kept where trafilatura finds the main content, so navigation, sidebars and footers stay out.
 
-trafilatura finds the article in a saved web page and returns it as XML (headings, paragraphs,
-lists, code, tables); this module writes that tree as structured text (:mod:`.markup`), so
-headings stay headings and list items stay items. The title comes from the page's metadata.
-A page in which trafilatura finds no main content is :class:`Unreadable`. It does not fetch
-anything the page links to.
+Two readings of the page are combined. trafilatura, built to find the article in a saved web
+page, decides *what is content*, but it drops most headings of generated manuals (Texinfo,
+DocBook, Sphinx) and flattens a definition list into separate lines. So the page is also walked
+here, block by block, in document order; a block is kept when its text is part of what
+trafilatura extracted, and a heading (or a definition's term) is kept when the content that
+follows it is. Navigation is left out by the page's own markup: ``<nav>`` and ARIA navigation
+roles, elements whose class or id names navigation, a sidebar or breadcrumbs, and blocks made
+mostly of links (a "Next: … Up: …" panel, a table of contents, an index). A definition list
+becomes one list item per entry, ``term: definition``. When the walk does not cover what
+trafilatura found (markup it cannot follow), trafilatura's own text is used. The result is
+structured text (:mod:`.markup`); the title comes from the page's metadata. A page in which
+trafilatura finds no main content is :class:`Unreadable`. It does not fetch anything the page
+links to.
 """
 
 from __future__ import annotations
 
+import copy
+import re
+from dataclasses import dataclass
 from typing import Any
 
 from .base import Reader, ReadText, Unreadable, tidy
-from .markup import Markup
+from .markup import Markup, one_line
 
 _LISTS = ("list",)
 _BLOCKS = frozenset({"p", "head", "list", "code", "table", "quote", "div", "main"})
 
+# -- the page walked: blocks in document order ----------------------------------------------------
+_SKIP = frozenset(
+    "script style noscript template svg canvas iframe object embed button select option input "
+    "textarea form nav head title meta link".split()
+)
+_NAV_ROLES = frozenset({"navigation", "search", "menu", "menubar", "tablist"})
+_NAV_NAME = re.compile(r"^(?:nav|breadcrumb|sidebar|sphinxsidebar|menu)|sidebar|breadcrumb")
+_HEADINGS = {f"h{i}": i for i in range(1, 7)}
+_PARAGRAPHS = frozenset({"p", "figcaption", "summary", "caption", "legend"})
+_INLINE_BREAK = frozenset({"br", "wbr"})
+COVERAGE = 0.85  # the walk must keep this share of trafilatura's words, else its text is used
 
+
+@dataclass
+class _Block:
+    kind: str  # "heading", "paragraph", "item", "code", "row", "term"
+    text: str
+    level: int = 0  # heading level, or list depth
+    marker: str = "-"
+    cells: tuple[str, ...] = ()
+    linked: int = 0  # words inside links
+    links: int = 0
+    gap: bool = False  # a new list or table starts here
+
+
+def _tag(el: Any) -> str:
+    return el.tag.lower() if isinstance(el.tag, str) else ""
+
+
+def _is_nav(el: Any) -> bool:
+    if (el.get("role") or "").lower() in _NAV_ROLES or el.get("hidden") is not None:
+        return True
+    if (el.get("aria-hidden") or "").lower() == "true":
+        return True
+    names = f"{el.get('class') or ''} {el.get('id') or ''}".lower().split()
+    return any(_NAV_NAME.search(n) for n in names)
+
+
+def _self_anchor(el: Any) -> bool:
+    """A heading's or term's link to itself, shown as one symbol ("¶", "#", "§")."""
+    text = "".join(el.itertext()).strip()
+    return (
+        _tag(el) == "a"
+        and (el.get("href") or "").startswith("#")
+        and len(text) <= 1
+        and not text.isalnum()
+    )
+
+
+def _inline(el: Any) -> tuple[str, int, int]:
+    """The text of ``el`` as one line, with the words and the number of links in it."""
+    parts: list[str] = []
+    linked = links = 0
+
+    def visit(node: Any, in_link: bool) -> None:
+        nonlocal linked, links
+        tag = _tag(node)
+        if tag in _SKIP or (tag and (_is_nav(node) or _self_anchor(node))) or tag in _INLINE_BREAK:
+            parts.append(" ")
+        elif tag:
+            here = in_link or (tag == "a" and node.get("href") is not None)
+            if here and not in_link:
+                links += 1
+            if node.text:
+                parts.append(node.text)
+                linked += len(node.text.split()) if here else 0
+            for child in node:
+                visit(child, here)
+        if node is not el and node.tail:
+            parts.append(node.tail)
+            linked += len(node.tail.split()) if in_link else 0
+
+    visit(el, False)
+    return one_line("".join(parts)), linked, links
+
+
+class _Walk:
+    def __init__(self) -> None:
+        self.blocks: list[_Block] = []
+
+    def add(self, kind: str, el: Any, **kw: Any) -> None:
+        text, linked, links = _inline(el)
+        if text:
+            self.blocks.append(_Block(kind, text, linked=linked, links=links, **kw))
+
+    def walk(self, el: Any) -> None:
+        """``el``'s children in order; a run of text and inline elements between two blocks
+        is one paragraph."""
+        run: list[tuple[str, int, int]] = []
+
+        def flush() -> None:
+            text = one_line(" ".join(t for t, _, _ in run))
+            if text:
+                linked, links = sum(r[1] for r in run), sum(r[2] for r in run)
+                self.blocks.append(_Block("paragraph", text, linked=linked, links=links))
+            run.clear()
+
+        run.append((el.text or "", 0, 0))
+        for child in el:
+            tag = _tag(child)
+            if tag in _INLINE_TAGS and not (tag and (tag in _SKIP or _is_nav(child))):
+                if tag:
+                    run.append(_inline(child))
+            else:
+                flush()
+                self.element(child)
+            run.append((child.tail or "", 0, 0))
+        flush()
+
+    def element(self, el: Any) -> None:
+        tag = _tag(el)
+        if not tag or tag in _SKIP or _is_nav(el):
+            return
+        if tag in _HEADINGS:
+            self.add("heading", el, level=_HEADINGS[tag])
+        elif tag in _PARAGRAPHS:
+            self.add("paragraph", el)
+        elif tag == "pre":
+            text = el.text_content()
+            if text.strip():
+                self.blocks.append(_Block("code", text))
+        elif tag in ("ul", "ol", "menu", "dir"):
+            self.blocks.append(_Block("gap", ""))
+            self.list(el, 0)
+        elif tag == "dl":
+            self.blocks.append(_Block("gap", ""))
+            self.definitions(el, 0)
+        elif tag == "table":
+            self.blocks.append(_Block("gap", ""))
+            for row in el.iter("tr"):
+                cells = [_inline(c) for c in row if _tag(c) in ("td", "th")]
+                if any(c[0] for c in cells):
+                    self.blocks.append(
+                        _Block(
+                            "row",
+                            " ".join(c[0] for c in cells),
+                            cells=tuple(c[0] for c in cells),
+                            linked=sum(c[1] for c in cells),
+                            links=sum(c[2] for c in cells),
+                        )
+                    )
+        elif tag != "hr":
+            self.walk(el)  # a container (div, section, blockquote…), or an unknown element
+
+    def list(self, el: Any, depth: int) -> None:
+        numbered = _tag(el) == "ol"
+        for i, li in enumerate((li for li in el if _tag(li) == "li"), 1):
+            own = copy.copy(li)
+            nested = [c for c in own if _tag(c) not in _INLINE_TAGS]
+            for sub in nested:
+                own.remove(sub)
+            text, linked, links = _inline(own)
+            if text:
+                marker = f"{i}." if numbered else "-"
+                self.blocks.append(_Block("item", text, depth, marker, linked=linked, links=links))
+            for sub in li:
+                tag = _tag(sub)
+                if tag in ("ul", "ol"):
+                    self.list(sub, depth + 1)
+                elif tag == "dl":
+                    self.definitions(sub, depth + 1)
+                elif tag not in _INLINE_TAGS:
+                    self.element(sub)
+
+    def definitions(self, el: Any, depth: int) -> None:
+        """Each entry of a definition list as one item, ``term: definition`` (its terms, then
+        its definition's first paragraph); the rest of a long definition follows as blocks."""
+        terms: list[tuple[str, int, int]] = []
+        for child in el:
+            tag = _tag(child)
+            if tag == "div":  # HTML5 allows a <div> around each group of dt and dd
+                self.definitions(child, depth)
+            elif tag == "dt":
+                terms.append(_inline(child))
+            elif tag == "dd":
+                parts = [c for c in child if _tag(c) not in _INLINE_TAGS]
+                if not parts:
+                    first, rest = _inline(child), []
+                elif _tag(parts[0]) in _PARAGRAPHS:
+                    first, rest = _inline(parts[0]), parts[1:]
+                else:
+                    first, rest = (one_line(child.text or ""), 0, 0), parts
+                term = ", ".join(t[0] for t in terms if t[0])
+                text = f"{term}: {first[0]}" if term and first[0] else term or first[0]
+                if text:
+                    self.blocks.append(
+                        _Block(
+                            "item",
+                            text,
+                            depth,
+                            linked=sum(t[1] for t in terms) + first[1],
+                            links=sum(t[2] for t in terms) + first[2],
+                            cells=(first[0],) if first[0] else (),
+                        )
+                    )
+                terms = []
+                for sub in rest:
+                    self.element(sub)
+        for t in terms:  # terms with no definition after them
+            if t[0]:
+                self.blocks.append(_Block("item", t[0], depth, linked=t[1], links=t[2]))
+
+
+_INLINE_TAGS = frozenset(
+    "a abbr b bdi bdo cite code data dfn em font i img kbd mark q s samp small span strong sub "
+    "sup time tt u var wbr br del ins label".split()
+) | {""}
+
+
+def _mostly_links(b: _Block) -> bool:
+    """A navigation panel, a table-of-contents line or an index entry: its words are links."""
+    words = len(b.text.split())
+    if b.kind in ("item", "row"):
+        return b.links >= 1 and b.linked >= 0.9 * words
+    return b.links >= 2 and b.linked >= 2 / 3 * words
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split()).lower()
+
+
+def _kept(blocks: list[_Block], content: str) -> list[_Block]:
+    """The blocks that are part of trafilatura's ``content``, with the headings over them: a
+    heading is kept when the next block that is neither a heading nor a gap is kept."""
+    keep: list[bool] = []
+    for b in blocks:
+        if b.kind in ("heading", "gap"):
+            keep.append(True)
+            continue
+        if _mostly_links(b):
+            keep.append(False)
+            continue
+        probes = [p for p in (b.cells or (b.text,)) if p.strip()]
+        hits = sum(_norm(p) in content for p in probes)
+        keep.append(bool(probes) and hits * 2 > len(probes))
+    kept: list[_Block] = []
+    for i, b in enumerate(blocks):
+        if not keep[i]:
+            continue
+        if b.kind == "heading":
+            j = next(
+                (j for j in range(i + 1, len(blocks)) if blocks[j].kind not in ("heading", "gap")),
+                None,
+            )
+            if j is None or not keep[j]:
+                continue
+        kept.append(b)
+    return kept
+
+
+def _write(blocks: list[_Block]) -> Markup:
+    out = Markup()
+    for b in blocks:
+        if b.kind == "heading":
+            out.heading(b.level, b.text)
+        elif b.kind == "gap":
+            out.gap()
+        elif b.kind == "item":
+            out.item(b.text, b.level, b.marker)
+        elif b.kind == "code":
+            out.code(b.text)
+        elif b.kind == "row":
+            out.row(list(b.cells))
+        else:
+            out.paragraph(b.text)
+    return out
+
+
+# -- trafilatura's own reading, the fallback ------------------------------------------------------
 def _text(el: Any) -> str:
     return "".join(el.itertext())
 
@@ -80,8 +360,11 @@ class HtmlReader(Reader):
         import trafilatura
         from lxml import etree
 
+        page = trafilatura.load_html(data)
+        if page is None:
+            raise Unreadable("the page could not be parsed as HTML")
         xml = trafilatura.extract(
-            data,
+            copy.deepcopy(page),
             output_format="xml",
             with_metadata=True,
             include_tables=True,
@@ -89,13 +372,24 @@ class HtmlReader(Reader):
             include_comments=False,
             include_links=False,
             include_images=False,
+            favor_recall=True,
         )
         if not xml:
             raise Unreadable("no main text found in the page (trafilatura extracted nothing)")
         root = etree.fromstring(xml.encode("utf-8"))
         main = root.find("main")
-        out = Markup()
-        _walk(main if main is not None else root, out)
+        main = main if main is not None else root
+        content = _norm(_text(main))
+        body = page.find(".//body")
+        walk = _Walk()
+        walk.walk(body if body is not None else page)
+        kept = _kept(walk.blocks, content)
+        covered = sum(len(b.text.split()) for b in kept if b.kind != "heading")
+        if covered >= COVERAGE * len(content.split()):
+            out = _write(kept)
+        else:
+            out = Markup()
+            _walk(main, out)
         text = tidy(out.text())
         if not text.strip():
             raise Unreadable("no main text found in the page (trafilatura extracted nothing)")
