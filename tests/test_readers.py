@@ -160,8 +160,9 @@ def test_saved_web_page_keeps_the_article_and_drops_the_page_chrome() -> None:
     for chrome in CHROME:
         assert chrome.lower() not in got.text.lower(), chrome
     assert got.text.startswith(
+        "# Harbour bridge turns ninety: how it was built\n\n"
         "The harbour bridge opened in 1932 after eight years of work. It carries eight lanes"
-    )
+    )  # the article's own heading, without its byline and date
     for line in [
         "## Construction",
         "- Six million rivets hold the arch together.",

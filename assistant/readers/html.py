@@ -38,7 +38,7 @@ _NAV_ROLES = frozenset({"navigation", "search", "menu", "menubar", "tablist"})
 _NAV_NAME = re.compile(r"^(?:nav|breadcrumb|sidebar|sphinxsidebar|menu)|sidebar|breadcrumb")
 _HEADINGS = {f"h{i}": i for i in range(1, 7)}
 _PARAGRAPHS = frozenset({"p", "figcaption", "summary", "caption", "legend"})
-_INLINE_BREAK = frozenset({"br", "wbr"})
+_WORD = re.compile(r"[^\W_]+")
 COVERAGE = 0.85  # the walk must keep this share of trafilatura's words, else its text is used
 
 
@@ -86,23 +86,38 @@ def _inline(el: Any) -> tuple[str, int, int]:
     def visit(node: Any, in_link: bool) -> None:
         nonlocal linked, links
         tag = _tag(node)
-        if tag in _SKIP or (tag and (_is_nav(node) or _self_anchor(node))) or tag in _INLINE_BREAK:
+        if tag in _SKIP or (tag and (_is_nav(node) or _self_anchor(node))):
             parts.append(" ")
         elif tag:
+            if tag == "br" or tag not in _INLINE_TAGS:
+                parts.append(" ")  # (libxml2 may nest what follows a <br> or <wbr> inside it)
             here = in_link or (tag == "a" and node.get("href") is not None)
             if here and not in_link:
                 links += 1
             if node.text:
                 parts.append(node.text)
-                linked += len(node.text.split()) if here else 0
+                linked += len(_WORD.findall(node.text)) if here else 0
             for child in node:
                 visit(child, here)
+            if tag not in _INLINE_TAGS:
+                parts.append(" ")  # a block inside a block: words on either side stay apart
         if node is not el and node.tail:
             parts.append(node.tail)
-            linked += len(node.tail.split()) if in_link else 0
+            linked += len(_WORD.findall(node.tail)) if in_link else 0
 
     visit(el, False)
     return one_line("".join(parts)), linked, links
+
+
+def _pre_text(el: Any) -> str:
+    """A <pre>'s text as laid out, without the buttons or navigation inside it."""
+    parts: list[str] = [el.text or ""]
+    for child in el:
+        tag = _tag(child)
+        if tag and tag not in _SKIP and not _is_nav(child):
+            parts.append("\n" if tag == "br" else _pre_text(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
 
 
 class _Walk:
@@ -147,7 +162,7 @@ class _Walk:
         elif tag in _PARAGRAPHS:
             self.add("paragraph", el)
         elif tag == "pre":
-            text = el.text_content()
+            text = _pre_text(el)
             if text.strip():
                 self.blocks.append(_Block("code", text))
         elif tag in ("ul", "ol", "menu", "dir"):
@@ -238,44 +253,68 @@ _INLINE_TAGS = frozenset(
 ) | {""}
 
 
+def _words(text: str) -> list[str]:
+    """Lower-cased runs of letters and digits: what is compared, so that punctuation, inline
+    markup and spacing (``python.X.Y`` against ``pythonX.Y``) matter little."""
+    return _WORD.findall(text.lower())
+
+
 def _mostly_links(b: _Block) -> bool:
     """A navigation panel, a table-of-contents line or an index entry: its words are links."""
-    words = len(b.text.split())
+    words = len(_words(b.text))
     if b.kind in ("item", "row"):
         return b.links >= 1 and b.linked >= 0.9 * words
     return b.links >= 2 and b.linked >= 2 / 3 * words
 
 
-def _norm(text: str) -> str:
-    return " ".join(text.split()).lower()
+class _Content:
+    """trafilatura's text, to ask whether a block of the page is part of it: a block of three
+    words or more is when most of its word triples occur in it, a shorter one when it occurs
+    in it as written."""
+
+    def __init__(self, text: str):
+        self.words = _words(text)
+        self.text = " ".join(self.words)
+        self.triples = set(zip(self.words, self.words[1:], self.words[2:], strict=False))
+
+    def has(self, text: str) -> bool:
+        words = _words(text)
+        if len(words) < 3:
+            return bool(words) and f" {' '.join(words)} " in f" {self.text} "
+        triples = list(zip(words, words[1:], words[2:], strict=False))
+        return 2 * sum(t in self.triples for t in triples) >= len(triples)
 
 
-def _kept(blocks: list[_Block], content: str) -> list[_Block]:
-    """The blocks that are part of trafilatura's ``content``, with the headings over them: a
-    heading is kept when the next block that is neither a heading nor a gap is kept."""
+def _kept(blocks: list[_Block], content: _Content) -> list[_Block]:
+    """The blocks that are part of trafilatura's ``content``, with the headings over them."""
     keep: list[bool] = []
+    nav: list[bool] = []
     for b in blocks:
-        if b.kind in ("heading", "gap"):
-            keep.append(True)
-            continue
-        if _mostly_links(b):
-            keep.append(False)
+        nav.append(b.kind not in ("heading", "gap") and _mostly_links(b))
+        if b.kind in ("heading", "gap") or nav[-1]:
+            keep.append(b.kind != "heading" and not nav[-1])  # headings: decided below
             continue
         probes = [p for p in (b.cells or (b.text,)) if p.strip()]
-        hits = sum(_norm(p) in content for p in probes)
+        hits = sum(content.has(p) for p in probes)
         keep.append(bool(probes) and hits * 2 > len(probes))
-    kept: list[_Block] = []
+    # Code between two kept blocks is content, even where trafilatura leaves it out (rustdoc's
+    # examples).
+    text = [i for i, b in enumerate(blocks) if b.kind not in ("heading", "gap") and not nav[i]]
+    for before, i, after in zip(text, text[1:], text[2:], strict=False):
+        if blocks[i].kind == "code" and keep[before] and keep[after]:
+            keep[i] = True
+    # A heading is kept when its section (up to the next heading of its level or higher) holds
+    # kept content.
     for i, b in enumerate(blocks):
-        if not keep[i]:
-            continue
         if b.kind == "heading":
-            j = next(
-                (j for j in range(i + 1, len(blocks)) if blocks[j].kind not in ("heading", "gap")),
-                None,
-            )
-            if j is None or not keep[j]:
-                continue
-        kept.append(b)
+            keep[i] = False
+            for j in range(i + 1, len(blocks)):
+                if blocks[j].kind == "heading" and blocks[j].level <= b.level:
+                    break
+                if blocks[j].kind not in ("heading", "gap") and keep[j]:
+                    keep[i] = True
+                    break
+    kept = [b for b, k in zip(blocks, keep, strict=True) if k]
     return kept
 
 
@@ -379,13 +418,13 @@ class HtmlReader(Reader):
         root = etree.fromstring(xml.encode("utf-8"))
         main = root.find("main")
         main = main if main is not None else root
-        content = _norm(_text(main))
+        content = _Content(_text(main))
         body = page.find(".//body")
         walk = _Walk()
         walk.walk(body if body is not None else page)
         kept = _kept(walk.blocks, content)
-        covered = sum(len(b.text.split()) for b in kept if b.kind != "heading")
-        if covered >= COVERAGE * len(content.split()):
+        covered = sum(len(_words(b.text)) for b in kept if b.kind != "heading")
+        if covered >= COVERAGE * len(content.words):
             out = _write(kept)
         else:
             out = Markup()
