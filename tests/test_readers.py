@@ -236,6 +236,8 @@ SPHINX_PAGE = b"""<!DOCTYPE html><html><head><title>Quickstart - Widget 2.0</tit
 <div class="highlight-console"><div class="highlight"><pre><span></span>$ pip install widget
 </pre></div></div>
 <p>Widget needs Python 3.9 or newer and about forty megabytes of disk space.</p>
+<ul class="simple"><li><p>Pictures may be JPEG, PNG or WebP files.</p></li>
+<li><p>A catalogue holds at most five hundred pictures.</p></li></ul>
 </section></section></div></div>
 <div class="sphinxsidebar" role="navigation"><h3>Quick search</h3><p>Enter search terms.</p></div>
 </div>
@@ -269,7 +271,8 @@ Sphinx</a>.</div>
             "# Quickstart\n\nWidget turns a folder of pictures into a printable catalogue in a "
             "few seconds.\n\n## Installing\n\nInstall it with pip, which fetches the wheel for "
             "your platform:\n\n```\n$ pip install widget\n```\n\nWidget needs Python 3.9 or "
-            "newer and about forty megabytes of disk space.\n",
+            "newer and about forty megabytes of disk space.\n\n- Pictures may be JPEG, PNG or "
+            "WebP files.\n- A catalogue holds at most five hundred pictures.\n",
         ),
     ],
     ids=["texinfo", "docbook", "sphinx"],

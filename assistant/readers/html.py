@@ -5,9 +5,10 @@ Two readings of the page are combined. trafilatura, built to find the article in
 page, decides *what is content*, but it drops most headings of generated manuals (Texinfo,
 DocBook, Sphinx) and flattens a definition list into separate lines. So the page is also walked
 here, block by block, in document order; a block is kept when its text is part of what
-trafilatura extracted, and a heading (or a definition's term) is kept when the content that
-follows it is. Navigation is left out by the page's own markup: ``<nav>`` and ARIA navigation
-roles, elements whose class or id names navigation, a sidebar or breadcrumbs, and blocks made
+trafilatura extracted (compared by word triples, so inline markup does not matter), a heading
+when its section holds kept content, and code when it sits between kept blocks. Navigation is
+left out by the page's own markup: ``<nav>``, ARIA navigation roles and hidden elements,
+elements whose class or id names navigation, a menu, a sidebar or breadcrumbs, and blocks made
 mostly of links (a "Next: … Up: …" panel, a table of contents, an index). A definition list
 becomes one list item per entry, ``term: definition``. When the walk does not cover what
 trafilatura found (markup it cannot follow), trafilatura's own text is used. The result is
@@ -35,7 +36,7 @@ _SKIP = frozenset(
     "textarea form nav head title meta link".split()
 )
 _NAV_ROLES = frozenset({"navigation", "search", "menu", "menubar", "tablist"})
-_NAV_NAME = re.compile(r"^(?:nav|breadcrumb|sidebar|sphinxsidebar|menu)|sidebar|breadcrumb")
+_NAV_NAME = re.compile(r"^(?:nav|menu)|sidebar|breadcrumb")  # a class or id token
 _HEADINGS = {f"h{i}": i for i in range(1, 7)}
 _PARAGRAPHS = frozenset({"p", "figcaption", "summary", "caption", "legend"})
 _WORD = re.compile(r"[^\W_]+")
@@ -44,14 +45,13 @@ COVERAGE = 0.85  # the walk must keep this share of trafilatura's words, else it
 
 @dataclass
 class _Block:
-    kind: str  # "heading", "paragraph", "item", "code", "row", "term"
+    kind: str  # "heading", "paragraph", "item", "code", "row", or "gap" (a list or table starts)
     text: str
     level: int = 0  # heading level, or list depth
     marker: str = "-"
     cells: tuple[str, ...] = ()
     linked: int = 0  # words inside links
     links: int = 0
-    gap: bool = False  # a new list or table starts here
 
 
 def _tag(el: Any) -> str:
@@ -59,6 +59,7 @@ def _tag(el: Any) -> str:
 
 
 def _is_nav(el: Any) -> bool:
+    """Navigation by the page's own markup, or an element the page does not show."""
     if (el.get("role") or "").lower() in _NAV_ROLES or el.get("hidden") is not None:
         return True
     if (el.get("aria-hidden") or "").lower() == "true":
@@ -192,14 +193,20 @@ class _Walk:
         numbered = _tag(el) == "ol"
         for i, li in enumerate((li for li in el if _tag(li) == "li"), 1):
             own = copy.copy(li)
-            nested = [c for c in own if _tag(c) not in _INLINE_TAGS]
-            for sub in nested:
-                own.remove(sub)
+            for sub in [c for c in own if _tag(c) not in _INLINE_TAGS]:
+                own.remove(sub)  # the item's own words, without its nested blocks
             text, linked, links = _inline(own)
+            blocks = [c for c in li if _tag(c) not in _INLINE_TAGS]
+            skip = None
+            if not text and blocks and _tag(blocks[0]) in _PARAGRAPHS:
+                skip = blocks[0]  # <li><p>…</p></li>: the paragraph is the item
+                text, linked, links = _inline(skip)
             if text:
                 marker = f"{i}." if numbered else "-"
                 self.blocks.append(_Block("item", text, depth, marker, linked=linked, links=links))
             for sub in li:
+                if sub is skip:
+                    continue
                 tag = _tag(sub)
                 if tag in ("ul", "ol"):
                     self.list(sub, depth + 1)
