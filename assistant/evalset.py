@@ -3,8 +3,9 @@
 A set is data (see evals/README.md): each answerable case names accepted answers (normalised
 text, or regular expressions) and the documents that support them; an unanswerable case says
 ``unanswerable: true``. :func:`load` checks the schema and reports every problem at once;
-:func:`check_against_corpus` checks that each accepted answer really occurs in a named supporting
-document. It does not run the assistant (see :mod:`assistant.evalrun`).
+:func:`check_against_corpus` checks that each accepted answer really occurs in the text of a
+named supporting document, as its reader gives it. It does not run the assistant (see
+:mod:`assistant.evalrun`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import readers
 from .errors import UserError
 
 EVALUATORS = (
@@ -240,20 +242,33 @@ def load(path: Path) -> EvalSet:
     return EvalSet(path=path, corpus=corpus, config=config, cases=cases, name=name, split=split)
 
 
+def _document_text(corpus: Path, source: str) -> tuple[str | None, str | None]:
+    """The text of a corpus file as its reader gives it (what the index holds: a PDF's or a web
+    page's visible text, not its bytes), or None and why not."""
+    path = corpus / source
+    if not path.is_file():
+        return None, f"is not in {corpus}"
+    try:
+        return readers.read_file(path).text, None
+    except readers.Unreadable as exc:
+        return None, f"cannot be read ({exc.reason})"
+
+
 def check_against_corpus(evalset: EvalSet) -> list[str]:
-    """Problems where a supporting document is missing or does not contain an accepted answer."""
+    """Problems where a supporting document is missing or unreadable, or does not contain an
+    accepted answer in the text its reader gives."""
     problems = []
-    cache: dict[str, str | None] = {}
+    cache: dict[str, tuple[str | None, str | None]] = {}
     for case in evalset.cases:
         texts = []
         for source in case.support:
             if source not in cache:
-                p = evalset.corpus / source
-                cache[source] = p.read_bytes().decode("utf-8", "replace") if p.is_file() else None
-            if cache[source] is None:
-                problems.append(f"case {case.id!r}: support {source!r} is not in {evalset.corpus}")
+                cache[source] = _document_text(evalset.corpus, source)
+            text, why = cache[source]
+            if text is None:
+                problems.append(f"case {case.id!r}: support {source!r} {why}")
             else:
-                texts.append(cache[source] or "")
+                texts.append(text)
         for answer in case.answers:
             if texts and not any(normalize(answer) in normalize(t) for t in texts):
                 problems.append(

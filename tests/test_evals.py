@@ -13,6 +13,7 @@ from assistant.answering import AnswerContext, ExtractiveAnswerer
 from assistant.evaluators import evaluate
 from assistant.retrieval import Passage
 
+from . import docgen
 from .conftest import REPO, run_cli
 
 SEED = REPO / "evals" / "seed" / "dev.yaml"
@@ -150,6 +151,49 @@ cases:
         + str((tmp_path / "corpus").resolve()),
         "case 'wrong-year': answer '1933' occurs in no supporting document",
         "case 'wrong-year': pattern '\\\\b19[0-2]\\\\d\\\\b' matches no supporting document",
+    ]
+
+
+def test_answers_are_checked_against_the_text_a_reader_gives(tmp_path: Path) -> None:
+    """A PDF's text is compressed in its bytes, and a web page's is wrapped in markup: an
+    accepted answer must occur in what the reader shows, as the index holds it."""
+    path = write_set(
+        tmp_path,
+        """
+corpus: corpus
+cases:
+  - id: pdf-answer
+    question: When did the bridge open?
+    answers: ["opened in 1932 after eight years"]
+    support: [report.pdf]
+  - id: html-answer
+    question: What does -l count?
+    answers: ["<x> marks a line"]
+    support: [manual.html]
+  - id: markup-only
+    question: Which class?
+    answers: ['class="option"']
+    support: [manual.html]
+  - id: unreadable
+    question: Anything?
+    answers: ["anything"]
+    support: [broken.pdf]
+""",
+    )
+    corpus = tmp_path / "corpus"
+    (corpus / "report.pdf").write_bytes(docgen.pdf(docgen.PDF_PAGES))
+    (corpus / "manual.html").write_text(
+        "<html><body><h1>Counting</h1><p>The tool counts the lines of each file it reads, and "
+        'the <code class="option">-l</code> option says so; <code>&lt;x&gt;</code> marks a '
+        "line that was too long to count in one piece.</p></body></html>",
+        encoding="utf-8",
+    )
+    (corpus / "broken.pdf").write_bytes(b"%PDF-1.4 not really")
+    problems = evalset.check_against_corpus(evalset.load(path))
+    assert problems == [
+        "case 'markup-only': answer 'class=\"option\"' occurs in no supporting document",
+        "case 'unreadable': support 'broken.pdf' cannot be read (damaged or not a PDF "
+        "(Failed to load document (PDFium: Data format error).))",
     ]
 
 
