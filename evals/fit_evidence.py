@@ -220,8 +220,8 @@ def main() -> int:
     args = ap.parse_args()
     rows = [r for r in collect(args.index) if len(r["x"])]
     weights = fit_weights(rows, args.l2, verbose=True)
-    # How well the method carries to a corpus it never saw: fit on two dev corpora, measure
-    # on the third (leave one corpus out).
+    # How well the method carries to a corpus it never saw: fit on the other dev corpora, measure
+    # on the one left out.
     for held in sorted({r["corpus"] for r in rows}):
         train = [r for r in rows if r["corpus"] != held]
         test = [r for r in rows if r["corpus"] == held]
