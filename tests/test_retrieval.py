@@ -71,3 +71,37 @@ def test_a_quote_leaves_out_its_heading_or_bullet_mark() -> None:
     assert [q.text for q in quotes_of(pair, 1.0)] == [
         "Supported versions\n- Python 3.9+ is supported."
     ]
+
+
+def test_a_quote_that_introduces_what_follows_carries_on_into_it() -> None:
+    """A sentence ending in a colon or a function word ("... you can run:", "The macro is")
+    is not a whole thought: the quote takes the unit after it (a code block, a command)."""
+    from assistant.answering.extractive import continued, quote_of
+    from assistant.answering.features import Candidate, units_of
+    from assistant.retrieval import Passage
+
+    text = (
+        "Requests is available on PyPI:\n\n```console\n$ python -m pip install requests\n```\n\n"
+        "The macro that sets it is\n\n.PDF_TITLE\n\nIt takes any text."
+    )
+    blocks = [
+        "Requests is available on PyPI:",
+        "```console\n$ python -m pip install requests\n```",
+        "The macro that sets it is",
+        ".PDF_TITLE",
+        "It takes any text.",
+    ]
+    spans = tuple((text.index(b), text.index(b) + len(b)) for b in blocks)
+    p = Passage("README.md", 0, len(text), text, 1.0, 1, None, None, "c", (), spans)
+    units = units_of(p)
+    grown = [quote_of(continued(Candidate((u,))), 1.0).text for u in units]
+    assert grown == [
+        "Requests is available on PyPI:\n\n```console\n$ python -m pip install requests\n```",
+        "```console\n$ python -m pip install requests\n```",
+        "The macro that sets it is\n\n.PDF_TITLE",
+        ".PDF_TITLE",  # ends in a name, not a function word
+        "It takes any text.",  # the last unit: nothing after it
+    ]
+    pair = Candidate((units[1], units[2]))  # the open end is the pair's last unit
+    assert [u.text for u in continued(pair).units] == [b for b in blocks[1:4]]
+    assert continued(pair, limit=12).units == (units[2], units[3])  # too long: without the first

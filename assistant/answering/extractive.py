@@ -17,7 +17,7 @@ from .. import terms
 from ..answer import Answer, Citation
 from ..retrieval import Passage
 from .base import AnswerContext, Answerer, abstain
-from .features import Candidate, candidates, features
+from .features import Candidate, candidates, features, is_heading, units_of
 from .question import Question
 from .scorer import EvidenceScorer
 
@@ -61,6 +61,35 @@ def quotes_of(c: Candidate, p: float) -> list[Quote]:
     if c.adjacent:
         return [quote_of(c, p)]
     return [quote_of(Candidate((u,)), p) for u in c.units]
+
+
+_LAST_WORD = re.compile(r"([^\W\d_]+)\s*$")
+
+
+def _open_end(text: str) -> bool:
+    """Ends with a colon, or with a function word ("is", "with", "the"): not a whole thought."""
+    if text.rstrip().endswith(":"):
+        return True
+    last = _LAST_WORD.search(text)
+    return last is not None and last.group(1).lower() in terms.STOPWORDS
+
+
+def continued(c: Candidate, limit: int = MAX_WORDS) -> Candidate:
+    """``c`` with the unit after it when its last unit introduces what follows and does not end
+    ("Currently, you should set it to the debhelper v10 as follows:", "The macro to accomplish
+    this is" before a code block): a quote is a whole thought. Within ``limit`` words (else
+    without ``c``'s first unit); a heading is not an introduction."""
+    last = c.units[-1]
+    if not c.adjacent or not _open_end(last.text) or is_heading(c.passage, last):
+        return c
+    units = units_of(c.passage)
+    at = next((i for i, u in enumerate(units) if u.start == last.start), None)
+    if at is None or at + 1 >= len(units):
+        return c
+    for longer in (Candidate((*c.units, units[at + 1])), Candidate((last, units[at + 1]))):
+        if longer.words <= limit:
+            return longer
+    return c
 
 
 def trim(quote: Quote, q: Question, limit: int = MAX_WORDS) -> Quote:
@@ -142,7 +171,8 @@ class ExtractiveAnswerer(Answerer):
             return abstain()
         q = Question.parse(question)
         best = ranked[0]
-        chosen = [trim(x, q, self.max_words) for x in quotes_of(best.candidate, best.p)]
+        cand = continued(best.candidate, self.max_words)
+        chosen = [trim(x, q, self.max_words) for x in quotes_of(cand, best.p)]
         words = sum(len(x.text.split()) for x in chosen)
         for s in ranked[1:]:
             if len(chosen) >= MAX_QUOTES or s.p < max(

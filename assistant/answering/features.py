@@ -72,7 +72,9 @@ class Unit:
 
 @dataclass(frozen=True)
 class Candidate:
-    units: tuple[Unit, ...]  # one, or two units of the same passage (adjacent, or its heading)
+    units: tuple[
+        Unit, ...
+    ]  # one or more units of the same passage (adjacent), or its heading and a unit
     adjacent: bool = True  # False: the passage's heading and a later unit under it
 
     @property
@@ -101,7 +103,7 @@ def units_of(p: Passage) -> list[Unit]:
 _ATX_MARKS = re.compile(r"^\s{0,3}#{1,6}\s+|\s+#+\s*$")
 
 
-def _is_heading(p: Passage, u: Unit) -> bool:
+def is_heading(p: Passage, u: Unit) -> bool:
     """Whether ``u`` is the passage's own heading (its title, with any Markdown ``#`` marks)."""
     return bool(p.headings) and " ".join(_ATX_MARKS.sub("", u.text).split()) == p.headings[-1]
 
@@ -113,7 +115,7 @@ def candidates(passages: list[Passage]) -> list[Candidate]:
     out = []
     for p in passages:
         units = units_of(p)
-        heading = units[0] if units and _is_heading(p, units[0]) else None
+        heading = units[0] if units and is_heading(p, units[0]) else None
         for i, u in enumerate(units):
             out.append(Candidate((u,)))
             if i + 1 < len(units):
