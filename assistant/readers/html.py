@@ -20,6 +20,7 @@ links to.
 from __future__ import annotations
 
 import copy
+import itertools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -281,13 +282,14 @@ class _Content:
 
     def __init__(self, text: str):
         self.words = _words(text)
-        self.text = " ".join(self.words)
-        self.triples = set(zip(self.words, self.words[1:], self.words[2:], strict=False))
+        w = self.words
+        self.short = {(x,) for x in w} | set(itertools.pairwise(w))
+        self.triples = set(zip(w, w[1:], w[2:], strict=False))
 
     def has(self, text: str) -> bool:
         words = _words(text)
         if len(words) < 3:
-            return bool(words) and f" {' '.join(words)} " in f" {self.text} "
+            return bool(words) and tuple(words) in self.short
         triples = list(zip(words, words[1:], words[2:], strict=False))
         return 2 * sum(t in self.triples for t in triples) >= len(triples)
 
