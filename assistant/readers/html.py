@@ -313,16 +313,15 @@ def _kept(blocks: list[_Block], content: _Content) -> list[_Block]:
         if blocks[i].kind == "code" and keep[before] and keep[after]:
             keep[i] = True
     # A heading is kept when its section (up to the next heading of its level or higher) holds
-    # kept content.
-    for i, b in enumerate(blocks):
+    # kept content; read from the end, ``held[level]`` says whether it does so far.
+    held = [False] * 8
+    for i in range(len(blocks) - 1, -1, -1):
+        b = blocks[i]
         if b.kind == "heading":
-            keep[i] = False
-            for j in range(i + 1, len(blocks)):
-                if blocks[j].kind == "heading" and blocks[j].level <= b.level:
-                    break
-                if blocks[j].kind not in ("heading", "gap") and keep[j]:
-                    keep[i] = True
-                    break
+            keep[i] = held[b.level]
+            held[b.level :] = [False] * (8 - b.level)
+        elif b.kind != "gap" and keep[i]:
+            held = [True] * 8
     kept = [b for b, k in zip(blocks, keep, strict=True) if k]
     return kept
 
