@@ -72,9 +72,8 @@ class Unit:
 
 @dataclass(frozen=True)
 class Candidate:
-    units: tuple[
-        Unit, ...
-    ]  # one or more units of the same passage (adjacent), or its heading and a unit
+    # one unit, adjacent units of one passage, or the passage's heading and a unit under it
+    units: tuple[Unit, ...]
     adjacent: bool = True  # False: the passage's heading and a later unit under it
 
     @property

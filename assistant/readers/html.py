@@ -71,13 +71,10 @@ def _is_nav(el: Any) -> bool:
 
 def _self_anchor(el: Any) -> bool:
     """A heading's or term's link to itself, shown as one symbol ("¶", "#", "§")."""
+    if _tag(el) != "a" or not (el.get("href") or "").startswith("#"):
+        return False  # (checked first: this runs for every element of every block)
     text = "".join(el.itertext()).strip()
-    return (
-        _tag(el) == "a"
-        and (el.get("href") or "").startswith("#")
-        and len(text) <= 1
-        and not text.isalnum()
-    )
+    return len(text) <= 1 and not text.isalnum()
 
 
 def _inline(el: Any) -> tuple[str, int, int]:
@@ -277,8 +274,8 @@ def _mostly_links(b: _Block) -> bool:
 
 class _Content:
     """trafilatura's text, to ask whether a block of the page is part of it: a block of three
-    words or more is when most of its word triples occur in it, a shorter one when it occurs
-    in it as written."""
+    words or more is when most of its word triples occur in it, a shorter one when its words
+    occur in it in that order."""
 
     def __init__(self, text: str):
         self.words = _words(text)
@@ -322,8 +319,7 @@ def _kept(blocks: list[_Block], content: _Content) -> list[_Block]:
             held[b.level :] = [False] * (8 - b.level)
         elif b.kind != "gap" and keep[i]:
             held = [True] * 8
-    kept = [b for b, k in zip(blocks, keep, strict=True) if k]
-    return kept
+    return [b for b, k in zip(blocks, keep, strict=True) if k]
 
 
 def _write(blocks: list[_Block]) -> Markup:
