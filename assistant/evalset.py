@@ -46,19 +46,42 @@ _MONTHS = (
 ).split()
 _MONTH = {m[:3]: m for m in _MONTHS} | {m: m for m in _MONTHS} | {"sept": "september"}
 _MONTH_RE = "|".join(sorted(_MONTH, key=len, reverse=True))
-_MONTH_DAY_YEAR = re.compile(rf"\b({_MONTH_RE})\.? (\d{{1,2}})(?:st|nd|rd|th)?,? (\d{{4}})\b")
-_DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)? ({_MONTH_RE})\.?,? (\d{{4}})\b")
+_YEAR = r"(?:,? (\d{4})\b)?"
+_MONTH_DAY_YEAR = re.compile(rf"\b({_MONTH_RE})\.? (\d{{1,2}})(?:st|nd|rd|th)?\b{_YEAR}")
+_DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)? ({_MONTH_RE})\b\.?{_YEAR}")
 
 
 def normalize(text: str) -> str:
     """Case, quotes, dashes and spacing folded, so "Shot across America’s bow" matches; a date
-    written "November 3, 2008", "Nov. 3rd 2008" or "3 November, 2008" becomes "3 november 2008"."""
+    written "November 3, 2008", "Nov. 3rd 2008" or "3 November, 2008" becomes "3 november 2008"
+    (and "November 3" or "3rd November" becomes "3 november")."""
     text = unicodedata.normalize("NFKC", text).lower()
     for a, b in (("’", "'"), ("‘", "'"), ("“", '"'), ("”", '"'), ("–", "-"), ("—", "-")):
         text = text.replace(a, b)
     text = " ".join(text.split())
-    text = _MONTH_DAY_YEAR.sub(lambda m: f"{m[2]} {_MONTH[m[1]]} {m[3]}", text)
-    return _DAY_MONTH_YEAR.sub(lambda m: f"{m[1]} {_MONTH[m[2]]} {m[3]}", text)
+    text = _MONTH_DAY_YEAR.sub(lambda m: _date(m[2], m[1], m[3]), text)
+    return _DAY_MONTH_YEAR.sub(lambda m: _date(m[1], m[2], m[3]), text)
+
+
+def _date(day: str, month: str, year: str | None) -> str:
+    return f"{day} {_MONTH[month]}" + (f" {year}" if year else "")
+
+
+def contains_words(text: str, part: str) -> bool:
+    """Whether ``part`` occurs in ``text`` not inside a longer word: where ``part`` begins (or
+    ends) with a letter or digit, the character before (after) it is not one."""
+    if not part:
+        return False
+    start = 0
+    while (i := text.find(part, start)) >= 0:
+        before = text[i - 1] if i > 0 else " "
+        after = text[i + len(part)] if i + len(part) < len(text) else " "
+        if not (part[0].isalnum() and before.isalnum()) and not (
+            part[-1].isalnum() and after.isalnum()
+        ):
+            return True
+        start = i + 1
+    return False
 
 
 @dataclass(frozen=True)
@@ -73,9 +96,10 @@ class Case:
     tags: tuple[str, ...] = ()
 
     def accepts(self, text: str) -> bool:
-        """True when ``text`` contains an accepted answer."""
+        """True when ``text`` contains an accepted answer, as whole words ("two" is not found
+        in "network", "84%" is found in "about 84% of")."""
         norm = normalize(text)
-        return any(normalize(a) in norm for a in self.answers) or any(
+        return any(contains_words(norm, normalize(a)) for a in self.answers) or any(
             re.search(p, text, re.IGNORECASE) for p in self.patterns
         )
 
@@ -270,7 +294,7 @@ def check_against_corpus(evalset: EvalSet) -> list[str]:
             else:
                 texts.append(text)
         for answer in case.answers:
-            if texts and not any(normalize(answer) in normalize(t) for t in texts):
+            if texts and not any(contains_words(normalize(t), normalize(answer)) for t in texts):
                 problems.append(
                     f"case {case.id!r}: answer {answer!r} occurs in no supporting document"
                 )

@@ -240,6 +240,20 @@ def test_an_answer_matches_in_any_case_quotes_or_date_format() -> None:
     assert case.accepts("a shot across AMERICA'S   bow")
     assert not case.accepts("released on November 30, 2008")
     assert not case.accepts("released in November 2008")
+    # a day without its year: "January 20" is in "January 20, 2025", not in "January 2025"
+    day = evalset.Case(id="d", question="q?", answers=("January 20",))
+    assert day.accepts("the launch of R1 on January 20, 2025.")
+    assert day.accepts("on the 20th January")
+    assert not day.accepts("released in January 2025")
+
+
+def test_an_answer_matches_as_whole_words_only() -> None:
+    case = evalset.Case(id="c", question="q?", answers=("two", "84%", "C++"))
+    assert not case.accepts("It runs over a network of computers.")
+    assert case.accepts("It has two customaries.")
+    assert case.accepts("Liang owns about 84% of DeepSeek")
+    assert not case.accepts("Liang owns 184% of nothing")
+    assert case.accepts("Written in C++, it ...")
 
 
 @pytest.mark.slow  # two eval runs, a chart drawn with matplotlib, and a re-ingest
