@@ -51,7 +51,7 @@ from .store import ChunkRecord, ChunkStore, DocMark, IndexInfo
 from .texts import TextStore
 
 # Bump when reading, structure, cleaning, sentence splitting or chunking changes what a chunk is.
-PIPELINE = "struct3.clean3.sent4.chunk3.units2.read4"
+PIPELINE = "struct3.clean3.sent4.chunk3.units2.read5"
 
 Progress = Callable[[str], None]
 

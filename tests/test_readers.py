@@ -88,6 +88,27 @@ def test_pdf_lines_wider_than_a_text_file_s_still_join_into_one_paragraph() -> N
     assert len(clean(got.text).runs[0]) == 2  # judged by width alone, it would be cut there
 
 
+def test_pdf_words_hyphenated_at_a_line_end_are_whole_again() -> None:
+    """PDFium gives a line-end hyphen as U+FFFE and no line break ("imple\ufffements"): the
+    word is joined, or keeps its hyphen where the document writes it so elsewhere."""
+    from fpdf import FPDF
+
+    doc = FPDF()
+    doc.add_page()
+    doc.set_font("Helvetica", size=12)
+    doc.multi_cell(
+        0,
+        8,
+        "The daemon runs as a non-root user and it imple-\nments the whole range of "
+        "options, as non-\nroot daemons do.",
+    )
+    got = readers.read(bytes(doc.output()), "daemon.pdf")
+    assert got.text == (
+        "The daemon runs as a non-root user and it implements the whole range of options, "
+        "as non-root daemons do.\n"
+    )
+
+
 def test_pdf_without_text_layer_encrypted_or_damaged_is_refused_with_the_reason() -> None:
     assert reason(docgen.image_only_pdf(), "scan.pdf") == (
         "no text layer (1 page(s) of images: a scan or an image-only PDF); run OCR on it first "

@@ -6,7 +6,8 @@ page, PDFium ends each line with a line break but marks no paragraph, so a blank
 where the space above a line is paragraph spacing (:func:`paragraph_breaks`): headings and
 paragraphs then stay blocks of their own, as in a text file. Page furniture is left out
 (:func:`without_furniture`): running headers and footers, page numbers, and table-of-contents or
-index lines with dot leaders. Line breaks are ``\\n`` and control characters are dropped. A
+index lines with dot leaders. A word hyphenated at a line end is made whole again
+(:func:`mend_hyphens`). Line breaks are ``\\n`` and control characters are dropped. A
 password-protected PDF, a damaged one and one with no text layer at all (scanned, image-only)
 are :class:`Unreadable` with a reason; it does not run OCR.
 """
@@ -65,6 +66,24 @@ def without_furniture(pages: list[str]) -> list[str]:
         ]
         out.append(re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip())
     return out
+
+
+_BROKEN = re.compile(r"([^\W_]+)\ufffe([^\W_]+)")
+
+
+def mend_hyphens(pages: list[str]) -> list[str]:
+    """Words hyphenated at a line end made whole again. PDFium gives such a hyphen as U+FFFE (a
+    noncharacter, shown as a box) and no line break: "imple\ufffements" is "implements",
+    unless the document writes the hyphenated form elsewhere ("non-root", "debian-faq")."""
+    words = Counter(w.lower() for p in pages for w in re.findall(r"[^\W_]+(?:-[^\W_]+)*", p))
+
+    def mend(m: re.Match[str]) -> str:
+        hyphenated = f"{m[1]}-{m[2]}"
+        if words[hyphenated.lower()] > words[(m[1] + m[2]).lower()]:
+            return hyphenated
+        return m[1] + m[2]
+
+    return [_BROKEN.sub(mend, p).replace("\ufffe", "") for p in pages]
 
 
 def _line_box(textpage: Any, text: str, start: int, end: int) -> tuple[float, float] | None:
@@ -134,6 +153,7 @@ class PdfReader(Reader):
                 texts.append(tidy(paragraph_breaks(textpage, textpage.get_text_range())).strip())
                 textpage.close()
                 page.close()
+            texts = mend_hyphens(texts)
             title = (doc.get_metadata_dict().get("Title") or "").strip() or None
         except pdfium.PdfiumError as exc:
             raise Unreadable(f"damaged PDF ({exc})") from None
