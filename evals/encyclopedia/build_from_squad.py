@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import random
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import html as lxml_html
@@ -56,7 +57,14 @@ NOTES = {
 }
 
 
-def parse(page: Path) -> tuple[str, list[str], list[dict[str, object]]]:
+@dataclass(frozen=True)
+class Question:
+    id: str  # SQuAD's
+    question: str
+    answers: list[str]  # the ground-truth answers, de-duplicated; none: "<No Answer>"
+
+
+def parse(page: Path) -> tuple[str, list[str], list[Question]]:
     """The article's title, its paragraphs, and its questions (id, question, answers)."""
     tree = lxml_html.fromstring(page.read_bytes())
     title = tree.xpath('string(//h1[@id="title"])').strip().replace("_", " ")
@@ -70,12 +78,9 @@ def parse(page: Path) -> tuple[str, list[str], list[dict[str, object]]]:
                 " ".join(a.text_content().split()) for a in qa.xpath('.//span[@class="answer"]')
             ]
             questions.append(
-                {
-                    "id": qa.get("data-id"),
-                    "question": question,
-                    "answers": list(dict.fromkeys(a for a in answers if a)),
-                    "paragraph": text,
-                }
+                Question(
+                    str(qa.get("data-id")), question, list(dict.fromkeys(a for a in answers if a))
+                )
             )
     return title, paragraphs, questions
 
@@ -84,13 +89,13 @@ def quoted(s: str) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def case_yaml(article: str, q: dict[str, object]) -> str:
+def case_yaml(article: str, q: Question) -> str:
     lines = [
-        f"  - id: {article.lower().replace('_', '-')}-{str(q['id'])[-6:]}",
-        f"    question: {quoted(str(q['question']))}",
+        f"  - id: {article.lower().replace('_', '-')}-{q.id[-6:]}",
+        f"    question: {quoted(q.question)}",
     ]
-    if q["answers"]:
-        answers = ", ".join(quoted(a) for a in q["answers"])  # type: ignore[union-attr]
+    if q.answers:
+        answers = ", ".join(quoted(a) for a in q.answers)
         lines += [f"    answers: [{answers}]", f"    support: [{article}.txt]", "    tags: [squad]"]
     else:
         lines += ["    unanswerable: true", "    tags: [unanswerable, squad]"]
@@ -112,12 +117,12 @@ def main() -> int:
         seen: set[str] = set()
         unique = []
         for q in questions:  # one case per wording
-            key = str(q["question"]).lower().strip(" ?")
+            key = q.question.lower().strip(" ?")
             if key and key not in seen:
                 seen.add(key)
                 unique.append(q)
-        answerable = [q for q in unique if q["answers"]]
-        unanswerable = [q for q in unique if not q["answers"]]
+        answerable = [q for q in unique if q.answers]
+        unanswerable = [q for q in unique if not q.answers]
         rng.shuffle(answerable)
         rng.shuffle(unanswerable)
         a, u = DEV_ANSWERABLE, DEV_UNANSWERABLE
