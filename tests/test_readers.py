@@ -89,7 +89,7 @@ def test_pdf_lines_wider_than_a_text_file_s_still_join_into_one_paragraph() -> N
 
 
 def test_pdf_words_hyphenated_at_a_line_end_are_whole_again() -> None:
-    """PDFium gives a line-end hyphen as U+FFFE and no line break ("imple\ufffements"): the
+    """PDFium gives a line-end hyphen as U+FFFE and no line break ("imple<U+FFFE>ments"): the
     word is joined, or keeps its hyphen where the document writes it so elsewhere."""
     from fpdf import FPDF
 

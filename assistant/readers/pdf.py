@@ -73,7 +73,7 @@ _BROKEN = re.compile(r"([^\W_]+)\ufffe([^\W_]+)")
 
 def mend_hyphens(pages: list[str]) -> list[str]:
     """Words hyphenated at a line end made whole again. PDFium gives such a hyphen as U+FFFE (a
-    noncharacter, shown as a box) and no line break: "imple\ufffements" is "implements",
+    noncharacter, shown as a box) and no line break: "imple<U+FFFE>ments" is "implements",
     unless the document writes the hyphenated form elsewhere ("non-root", "debian-faq")."""
     words = Counter(w.lower() for p in pages for w in re.findall(r"[^\W_]+(?:-[^\W_]+)*", p))
 
