@@ -9,6 +9,7 @@ Nothing else imports ``openai`` or ``xllamacpp``. The key is never logged or sho
 
 from __future__ import annotations
 
+import math
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -69,6 +70,37 @@ class ChatClient:
                     yield chunk.choices[0].delta.content
         except Exception as exc:
             raise self.translate(exc) from None
+
+    def yes_no(self, messages: list[dict[str, str]]) -> float:
+        """The reply's first token read as a verdict: ``log P(yes) - log P(no)`` over the top 20
+        tokens (case and spaces ignored; a side absent from them counts as probability 1e-9)."""
+        self.check()
+        try:
+            reply: Any = self._client.chat.completions.create(
+                model=self.model,
+                messages=cast(Any, messages),
+                max_tokens=1,
+                temperature=0,
+                logprobs=True,
+                top_logprobs=20,
+            )
+        except Exception as exc:
+            raise self.translate(exc) from None
+        lp = reply.choices[0].logprobs if reply.choices else None
+        if lp is None or not lp.content:
+            raise UserError(
+                f"the LLM server at {self.base_url} returns no token log-probabilities, which "
+                "the judge needs; use a server that does (llama.cpp, vLLM, OpenAI), or set "
+                "ASSISTANT_LLM_JUDGE=off"
+            )
+        yes = no = 0.0
+        for t in lp.content[0].top_logprobs or []:
+            word = t.token.strip().lower()
+            if word == "yes":
+                yes += math.exp(t.logprob)
+            elif word == "no":
+                no += math.exp(t.logprob)
+        return math.log(yes + 1e-9) - math.log(no + 1e-9)
 
     def translate(self, exc: Exception) -> Exception:
         o = self._openai

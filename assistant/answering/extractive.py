@@ -5,11 +5,13 @@ reaches the fitted threshold it is quoted verbatim and marked ``[1]``, else the 
 abstention. Another document's candidate that scores nearly as well (``SECOND_QUOTE_RATIO``) is
 quoted too, so that agreeing or disagreeing sources are both shown. An answer stays within
 ``MAX_WORDS`` words: a longer sentence is quoted from the clause that answers (cut at ``;``, ``:``
-or ``,``, never inside a word). It does not paraphrase or generate text.
+or ``,``, never inside a word). It does not paraphrase or generate text. Given a :class:`.judge.Judge`,
+the ranker's best few candidates are re-ranked and gated by an LLM's verdicts instead.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -18,6 +20,7 @@ from ..answer import Answer, Citation
 from ..retrieval import Passage
 from .base import AnswerContext, Answerer, abstain
 from .features import Candidate, candidates, features, is_heading, units_of
+from .judge import Judge
 from .question import Question
 from .scorer import EvidenceScorer
 
@@ -127,9 +130,17 @@ def trim(quote: Quote, q: Question, limit: int = MAX_WORDS) -> Quote:
 class ExtractiveAnswerer(Answerer):
     name = "extractive"
 
-    def __init__(self, scorer: EvidenceScorer | None = None, max_words: int = MAX_WORDS):
+    def __init__(
+        self,
+        scorer: EvidenceScorer | None = None,
+        max_words: int = MAX_WORDS,
+        judge: Judge | None = None,
+    ):
         self._scorer = scorer
         self.max_words = max_words
+        self.judge = judge
+        if judge is not None:
+            self.name = "judged"
 
     @property
     def scorer(self) -> EvidenceScorer:
@@ -138,6 +149,11 @@ class ExtractiveAnswerer(Answerer):
         if self._scorer is None:
             self._scorer = EvidenceScorer()
         return self._scorer
+
+    @property
+    def threshold(self) -> float:
+        """The gate's bar: the judge's when there is one, else the evidence scorer's."""
+        return self.judge.params.threshold if self.judge else self.scorer.threshold
 
     def rank(
         self, question: str, passages: list[Passage], ctx: AnswerContext
@@ -154,7 +170,22 @@ class ExtractiveAnswerer(Answerer):
             Scored(c, float(sc), float(p)) for c, sc, p in zip(cands, scores, probs, strict=True)
         ]
         out.sort(key=lambda s: (-s.score, s.candidate.passage.rank, s.candidate.units[0].start))
+        if self.judge is not None:
+            out = self._judged(question, out, ctx)
         return out, out[0].p
+
+    def _judged(self, question: str, ranked: list[Scored], ctx: AnswerContext) -> list[Scored]:
+        """The ranker's ``top_k`` candidates, re-ranked and gated by the judge's verdicts (see
+        :mod:`.judge`); the others are not quoted."""
+        assert self.judge is not None
+        jw = self.judge.params
+        out = []
+        for s in ranked[: jw.top_k]:
+            v = self.judge.verdict(question, s.candidate, ctx)
+            p = 1.0 / (1.0 + math.exp(-(jw.gate_scale * v + jw.gate_bias)))
+            out.append(Scored(s.candidate, s.score + jw.rank_weight * v, p))
+        out.sort(key=lambda s: -s.score)  # stable: ties keep the ranker's order
+        return out
 
     def answers(self, question: str, quotes: list[Quote], ctx: AnswerContext) -> bool:
         """Whether these spans, as passages, hold an answer that passes the gate."""
@@ -163,11 +194,11 @@ class ExtractiveAnswerer(Answerer):
             for i, x in enumerate(quotes, start=1)
         ]
         ranked, gate = self.rank(question, spans, ctx)
-        return bool(ranked) and gate >= self.scorer.threshold
+        return bool(ranked) and gate >= self.threshold
 
     def answer(self, question: str, passages: list[Passage], ctx: AnswerContext) -> Answer:
         ranked, gate = self.rank(question, passages, ctx)
-        if not ranked or gate < self.scorer.threshold:
+        if not ranked or gate < self.threshold:
             return abstain()
         q = Question.parse(question)
         best = ranked[0]
@@ -175,9 +206,7 @@ class ExtractiveAnswerer(Answerer):
         chosen = [trim(x, q, self.max_words) for x in quotes_of(cand, best.p)]
         words = sum(len(x.text.split()) for x in chosen)
         for s in ranked[1:]:
-            if len(chosen) >= MAX_QUOTES or s.p < max(
-                self.scorer.threshold, SECOND_QUOTE_RATIO * best.p
-            ):
+            if len(chosen) >= MAX_QUOTES or s.p < max(self.threshold, SECOND_QUOTE_RATIO * best.p):
                 break
             if s.candidate.source in {c.source for c in chosen} or len(s.candidate.units) > 1:
                 continue
