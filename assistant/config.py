@@ -48,7 +48,8 @@ class Config:
     ui_host: str = "127.0.0.1"
     ui_port: int = 7860
     feedback_file: Path = Path("feedback.jsonl")
-    # The LLM answerer (ASSISTANT_ANSWERER=llm, or chosen when an endpoint or GGUF file is set).
+    # The LLM answerer (ASSISTANT_ANSWERER=llm, or chosen when an endpoint or GGUF file is set),
+    # and the judged one (ASSISTANT_ANSWERER=judged: quotes only, chosen and gated by the LLM).
     llm_base_url: str | None = None  # an OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1
     llm_model: str | None = None
     llm_api_key: str | None = field(default=None, repr=False)  # never printed
@@ -56,6 +57,9 @@ class Config:
     llm_ctx: int = 4096
     llm_timeout: float = 120.0
     llm_max_tokens: int = 256
+    # The LLM also judges the best candidate quotes (assistant.answering.judge) for the llm and
+    # judged answerers; off for a server that returns no token log-probabilities.
+    llm_judge: bool = True
 
     def with_(self, **changes: object) -> Config:
         """A copy with some fields changed (``Config().with_(corpus_dir=Path("x"))``)."""
@@ -86,6 +90,19 @@ class Config:
                     f"{high}, or unset it for the default ({default})"
                 )
             return value
+
+        def get_bool(name: str, default: bool) -> bool:
+            raw = get(name)
+            if raw is None:
+                return default
+            if raw.lower() in ("1", "on", "true", "yes"):
+                return True
+            if raw.lower() in ("0", "off", "false", "no"):
+                return False
+            raise UserError(
+                f"{ENV_PREFIX}{name}={raw!r} is not on or off; set it to on or off, or unset it "
+                f"for the default ({'on' if default else 'off'})"
+            )
 
         defaults = cls()
         url = get("CHROMA_URL")
@@ -131,6 +148,7 @@ class Config:
             llm_ctx=get_int("LLM_CTX", defaults.llm_ctx, 512, 131072),
             llm_timeout=float(get_int("LLM_TIMEOUT", int(defaults.llm_timeout), 1, 3600)),
             llm_max_tokens=get_int("LLM_MAX_TOKENS", defaults.llm_max_tokens, 16, 8192),
+            llm_judge=get_bool("LLM_JUDGE", defaults.llm_judge),
         )
 
 

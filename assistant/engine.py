@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -63,6 +63,9 @@ from .retrieval import HybridRetriever, LexicalIndex, Passage
 from .sentvecs import SentenceVectors
 from .sentvecs import tag as vectors_tag
 from .snapshot import FileState, Snapshots, Stamp, StatKey
+
+if TYPE_CHECKING:
+    from .llm import ChatClient
 from .store import ChunkRecord, ChunkStore, IndexInfo
 from .texts import DocumentTexts, TextStore
 
@@ -109,30 +112,44 @@ def _legacy_text(source: str, data: bytes) -> str | None:
 
 
 def make_answerer(cfg: Config) -> Answerer:
-    """The configured answerer; the LLM one imports its client only when chosen."""
+    """The configured answerer; the LLM ones import their client only when chosen."""
     if cfg.answerer == "extractive":
         return ExtractiveAnswerer()
-    if cfg.answerer == "llm":
+    if cfg.answerer in ("llm", "judged"):
         from .answering.generative import LLMAnswerer
-        from .llm import ChatClient, LocalServer
+        from .answering.judge import Judge
 
-        url, model = cfg.llm_base_url, cfg.llm_model
-        if cfg.llm_gguf is not None:
-            server = LocalServer(cfg.llm_gguf, n_ctx=cfg.llm_ctx)
-            url, model = server.base_url, model or server.alias
-            _LOCAL_SERVERS.append(server)  # lives as long as the process
-        if not url:
-            raise UserError(
-                "the LLM answerer needs an endpoint: set ASSISTANT_LLM_BASE_URL (and "
-                "ASSISTANT_LLM_MODEL), or ASSISTANT_LLM_GGUF to a local .gguf file"
-            )
-        if not model:
-            raise UserError("set ASSISTANT_LLM_MODEL to the model name the server serves")
-        client = ChatClient(url, model, cfg.llm_api_key, cfg.llm_timeout)
-        return LLMAnswerer(client, cfg.llm_max_tokens)
+        client = _chat_client(cfg, cfg.answerer)
+        if cfg.answerer == "judged":
+            if not cfg.llm_judge:
+                raise UserError(
+                    "the judged answerer needs the judge; unset ASSISTANT_LLM_JUDGE, or set "
+                    "ASSISTANT_ANSWERER to extractive or llm"
+                )
+            return ExtractiveAnswerer(judge=Judge(client))
+        judge = Judge(client) if cfg.llm_judge else None
+        return LLMAnswerer(client, cfg.llm_max_tokens, ExtractiveAnswerer(judge=judge))
     raise UserError(
-        f"unknown answerer {cfg.answerer!r}; set ASSISTANT_ANSWERER to extractive or llm"
+        f"unknown answerer {cfg.answerer!r}; set ASSISTANT_ANSWERER to extractive, judged or llm"
     )
+
+
+def _chat_client(cfg: Config, answerer: str) -> ChatClient:
+    from .llm import ChatClient, LocalServer
+
+    url, model = cfg.llm_base_url, cfg.llm_model
+    if cfg.llm_gguf is not None:
+        server = LocalServer(cfg.llm_gguf, n_ctx=cfg.llm_ctx)
+        url, model = server.base_url, model or server.alias
+        _LOCAL_SERVERS.append(server)  # lives as long as the process
+    if not url:
+        raise UserError(
+            f"the {answerer} answerer needs an endpoint: set ASSISTANT_LLM_BASE_URL (and "
+            "ASSISTANT_LLM_MODEL), or ASSISTANT_LLM_GGUF to a local .gguf file"
+        )
+    if not model:
+        raise UserError("set ASSISTANT_LLM_MODEL to the model name the server serves")
+    return ChatClient(url, model, cfg.llm_api_key, cfg.llm_timeout)
 
 
 _LOCAL_SERVERS: list[object] = []

@@ -7,6 +7,8 @@ it streams: only supported sentences are shown, and each citation carries the ex
 span. The cited spans together must then answer the question by the same scorer. When they do
 not, or nothing survives, the answer *falls back* to the extractive answer over the same
 passages (which may itself abstain), so this path is never less grounded than the extractive one.
+With a judge (:mod:`.judge`), the extractive answer comes first: when the judge finds no quote
+that answers, the answer abstains without generating.
 It does not retrieve (see :mod:`assistant.engine`).
 """
 
@@ -105,6 +107,14 @@ class LLMAnswerer(Answerer):
         if not passages:
             yield abstain()
             return
+        first = None
+        if self.extractive.judge is not None:
+            # The judge decides whether the passages answer at all; no reply is generated when
+            # they do not.
+            first = self.extractive.answer(question, passages, ctx)
+            if first.abstained:
+                yield abstain({"kept": 0, "dropped": 0, "repaired": 0, "fallback": 1})
+                return
         reply = ""
         checked = 0  # sentences of the reply already verified
         kept: list[Verified] = []
@@ -138,7 +148,7 @@ class LLMAnswerer(Answerer):
             kept = []
         if not kept:
             # Nothing generated survived: the extractive answer over the same passages.
-            fallback = self.extractive.answer(question, passages, ctx)
+            fallback = first or self.extractive.answer(question, passages, ctx)
             yield Answer(
                 fallback.text,
                 fallback.abstained,
