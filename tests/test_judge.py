@@ -151,11 +151,10 @@ def test_a_real_verdict_is_a_finite_log_odds(server: LocalServer) -> None:
     c = ChatClient(server.base_url, "smollm2", None, 60.0)
     v = c.yes_no(messages("When did the bridge open?", "The bridge opened in 1932.", "Bridges"))
     assert math.isfinite(v) and -25 < v < 25
-    # the same question, the same verdict: temperature 0
-    assert (
-        c.yes_no(messages("When did the bridge open?", "The bridge opened in 1932.", "Bridges"))
-        == v
-    )
+    # the same question, about the same verdict: temperature 0 (llama.cpp's prompt cache moves
+    # the numbers in the second decimal)
+    again = c.yes_no(messages("When did the bridge open?", "The bridge opened in 1932.", "Bridges"))
+    assert again == pytest.approx(v, abs=0.2)
 
 
 @pytest.mark.slow  # a real llama.cpp server
