@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -16,6 +17,7 @@ import sys
 from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -24,6 +26,18 @@ from assistant.config import Config
 from assistant.embedding import ModelFiles, onnx_path
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def load_script(name: str) -> ModuleType:
+    """A script of ``evals/`` (``fit_evidence.py``) imported as a module, under ``evals_<stem>``."""
+    spec = importlib.util.spec_from_file_location(f"evals_{name[:-3]}", REPO / "evals" / name)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
 CORPUS = REPO / "corpus"
 R1_SOURCE = "002_651b94a15906443a.txt"
 

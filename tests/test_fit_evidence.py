@@ -3,29 +3,16 @@ what its leave-one-corpus-out report says."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from dataclasses import dataclass
-from types import ModuleType
 
 import numpy as np
 import pytest
 
 from assistant.answering.features import NAMES
 
-from .conftest import REPO
+from .conftest import load_script
 
-
-def load_fit() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("evals_fit", REPO / "evals" / "fit_evidence.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-fit = load_fit()
+fit = load_script("fit_evidence.py")
 
 
 @dataclass(frozen=True)

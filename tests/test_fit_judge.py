@@ -3,29 +3,14 @@ weight it keeps, and the gate and threshold it fits."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from dataclasses import dataclass
-from types import ModuleType
 from typing import Any
 
 import numpy as np
 
-from .conftest import REPO
+from .conftest import load_script
 
-
-def load_fit() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "evals_fit_judge", REPO / "evals" / "fit_judge.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-fit = load_fit()
+fit = load_script("fit_judge.py")
 
 
 @dataclass(frozen=True)
