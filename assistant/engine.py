@@ -63,11 +63,11 @@ from .retrieval import HybridRetriever, LexicalIndex, Passage
 from .sentvecs import SentenceVectors
 from .sentvecs import tag as vectors_tag
 from .snapshot import FileState, Snapshots, Stamp, StatKey
+from .store import ChunkRecord, ChunkStore, IndexInfo
+from .texts import DocumentTexts, TextStore
 
 if TYPE_CHECKING:
     from .llm import ChatClient
-from .store import ChunkRecord, ChunkStore, IndexInfo
-from .texts import DocumentTexts, TextStore
 
 log = logging.getLogger("assistant")
 DEFAULT_CORPUS = Path("corpus")

@@ -148,7 +148,9 @@ class LLMAnswerer(Answerer):
             kept = []
         if not kept:
             # Nothing generated survived: the extractive answer over the same passages.
-            fallback = first or self.extractive.answer(question, passages, ctx)
+            fallback = (
+                first if first is not None else self.extractive.answer(question, passages, ctx)
+            )
             yield Answer(
                 fallback.text,
                 fallback.abstained,

@@ -20,10 +20,13 @@ log-probabilities (llama.cpp, vLLM, OpenAI).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ..llm import ChatClient
 from .base import AnswerContext
 from .features import Candidate
+
+if TYPE_CHECKING:
+    from ..llm import ChatClient
 
 SYSTEM = "You check whether a passage answers a question. Reply with one word: yes or no."
 
@@ -65,13 +68,7 @@ class Judge:
             weights = FITTED_JUDGE
         self.client = client
         self.params = weights
-        self._seen: dict[tuple[str, str, str], float] = {}
 
     def verdict(self, question: str, c: Candidate, ctx: AnswerContext) -> float:
         """``log P(yes) - log P(no)``: does candidate ``c`` answer ``question``?"""
-        key = (question, c.text, where(c, ctx))
-        if key not in self._seen:
-            if len(self._seen) > 4096:
-                self._seen.clear()
-            self._seen[key] = self.client.yes_no(messages(*key))
-        return self._seen[key]
+        return self.client.yes_no(messages(question, c.text, where(c, ctx)))
