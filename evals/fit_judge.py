@@ -13,8 +13,8 @@ For each re-ranking weight in ``RANK_WEIGHTS`` it fits the gate (a logistic regr
 chosen candidate's verdict) and sweeps the threshold on four corpora, then measures the fifth:
 the weight with the best mean left-out utility, ``(correct + abstained - wrong) / questions``, is
 kept (a user's folder is a corpus the judge was never fitted on). The gate and threshold are
-then fitted on every dev split with that weight. About 4 s per question on 2 cores with
-Qwen2.5-Coder-1.5B (three verdicts), 25 min for the five dev splits.
+then fitted on every dev split with that weight. About 7 s per question on 2 cores with
+Qwen2.5-Coder-1.5B (five verdicts), 50 min for the five dev splits.
 """
 
 from __future__ import annotations
@@ -134,7 +134,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--gguf", type=Path, required=True, help="the chat model, a GGUF file")
     ap.add_argument("--index", type=Path, default=ROOT / "index" / "evals")
-    ap.add_argument("--top-k", type=int, default=3)
+    ap.add_argument("--top-k", type=int, default=5)
     ap.add_argument("--cache", type=Path, default=ROOT / "evals" / "runs" / "judge-verdicts.json")
     ap.add_argument("--dry-run", action="store_true")
     args = ap.parse_args()

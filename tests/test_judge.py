@@ -14,7 +14,7 @@ import pytest
 from assistant import Assistant, UserError
 from assistant.answering.extractive import ExtractiveAnswerer
 from assistant.answering.generative import LLMAnswerer
-from assistant.answering.judge import Judge, JudgeWeights, messages
+from assistant.answering.judge import EXAMPLES, Judge, JudgeWeights, messages
 from assistant.config import Config
 from assistant.llm import ChatClient, LocalServer
 
@@ -109,11 +109,17 @@ def test_the_llm_answerer_generates_when_the_judge_says_yes(assistant: Assistant
 
 def test_the_prompt_names_the_place_and_asks_one_question() -> None:
     m = messages("Who wrote it?", "Ada wrote it.", "Notes › History")
-    assert m[0]["role"] == "system" and "yes or no" in m[0]["content"]
-    assert m[1]["content"] == (
-        "Passage (from Notes › History):\nAda wrote it.\n\nQuestion: Who wrote it?\n\n"
-        "Does the passage state the answer to the question?"
-    )
+    assert m[0]["role"] == "system" and "one word: yes" in m[0]["content"]
+    assert m[-1] == {
+        "role": "user",
+        "content": "Passage (from Notes › History):\nAda wrote it.\n\nQuestion: Who wrote it?\n\n"
+        "Does the passage state the answer to the question?",
+    }
+    # the worked examples come first, the same for every question, half of them answered "no"
+    shots = m[1:-1]
+    assert [t["role"] for t in shots] == ["user", "assistant"] * len(EXAMPLES)
+    assert [t["content"] for t in shots[1::2]].count("no") == len(EXAMPLES) // 2
+    assert messages("Who?", "Bo.", "X")[:-1] == m[:-1]
 
 
 # -- configuration -------------------------------------------------------------------------

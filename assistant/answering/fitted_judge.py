@@ -3,11 +3,11 @@
 from .judge import JudgeWeights
 
 FITTED_JUDGE = JudgeWeights(
-    top_k=3,
+    top_k=5,
     rank_weight=1.0,
-    gate_scale=1.6801,
-    gate_bias=-0.6752,
-    threshold=0.5,
+    gate_scale=1.3679,
+    gate_bias=-1.1704,
+    threshold=0.45,
     model="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
     fitted_on="dev splits of encyclopedia, licenses, manuals, seed, software: 397 questions; re-ranking weight by leave-one-corpus-out utility, logistic gate on the verdict (L2 1.0), threshold by sweep (per question: correct + abstained - wrong)",
 )

@@ -5,7 +5,8 @@ to another (see README, "A new folder"), so a threshold fitted on some corpora a
 everything in another, and near-miss questions (the same entity, an attribute the text does not
 give) score like answerable ones. A chat model reading the quote and the question separates them
 far better: on the dev splits, the ROC AUC of its verdict between "the best quote holds the
-answer" and "it does not" is 0.79-0.91 per corpus, against 0.59-0.76 for the gate, and a threshold
+answer" and "it does not" is 0.75-0.91 per corpus when it is fitted on the other four, against 0.63-0.76 for the
+gate, and a threshold
 fitted on four corpora carries to the fifth.
 
 For each question the :class:`Judge` asks, for the ranker's ``top_k`` candidates, one yes/no
@@ -28,7 +29,11 @@ from .features import Candidate
 if TYPE_CHECKING:
     from ..llm import ChatClient
 
-SYSTEM = "You check whether a passage answers a question. Reply with one word: yes or no."
+SYSTEM = (
+    "You check whether a passage answers a question. The answer may be a name, a number, a "
+    "date, a yes or a no, or an explanation. Reply with one word: yes when the passage states "
+    "the answer (even when the answer is no), no when it does not."
+)
 
 
 @dataclass(frozen=True)
@@ -42,21 +47,75 @@ class JudgeWeights:
     fitted_on: str = ""
 
 
+# Worked examples, shown before every question as earlier turns of the chat: (place, passage,
+# question, reply). Invented, about no document of the eval sets, one per way a small model
+# misjudges: a yes/no question answered "no", a passage on the topic that lacks the asked detail,
+# a sentence that leans on its heading, a near miss about the same entity. They are the same for
+# every call, so a server that reuses a prompt's prefix (llama.cpp) reads them once.
+EXAMPLES = (
+    (
+        "Widget Toolkit License › Permissions",
+        "You may not use the toolkit in products that are sold for profit.",
+        "Can I use the toolkit in a commercial product?",
+        "yes",
+    ),
+    (
+        "Harbor Bridge › History",
+        "The bridge was designed by the engineer Clara Holm and spans 300 metres.",
+        "When did the Harbor Bridge open?",
+        "no",
+    ),
+    (
+        "Harbor Treaty › Signatories",
+        "Fourteen nations signed it on the first day.",
+        "How many countries signed the Harbor Treaty?",
+        "yes",
+    ),
+    (
+        "Backup tool manual › Options › --retries",
+        "The --retries option sets how many times a failed upload is tried again.",
+        "What is the default value of --retries?",
+        "no",
+    ),
+    (
+        "Release notes › Version 2.4.0",
+        "Support for Python 3.7 was removed.",
+        "Does version 2.4.0 still support Python 3.7?",
+        "yes",
+    ),
+    (
+        "Lenz Robotics › Company profile",
+        "Lenz Robotics was founded in 2012 by Maria Lenz and Tom Ruiz.",
+        "How old was Maria Lenz when she founded Lenz Robotics?",
+        "no",
+    ),
+)
+
+
 def where(c: Candidate, ctx: AnswerContext) -> str:
     """The candidate's document title and heading path ("Title › Section")."""
     return " › ".join(h for h in (ctx.titles.get(c.source, c.source), *c.passage.headings) if h)
 
 
+def ask(question: str, text: str, place: str) -> str:
+    # a hard-wrapped, indented quote (licence texts, man pages) is shown as the run of words
+    # it is: the model reads it better, and the quote itself stays verbatim
+    text = " ".join(text.split())
+    return (
+        f"Passage (from {place}):\n{text}\n\nQuestion: {question}\n\n"
+        "Does the passage state the answer to the question?"
+    )
+
+
 def messages(question: str, text: str, place: str) -> list[dict[str, str]]:
+    shots: list[dict[str, str]] = []
+    for ex_place, ex_text, ex_question, reply in EXAMPLES:
+        shots.append({"role": "user", "content": ask(ex_question, ex_text, ex_place)})
+        shots.append({"role": "assistant", "content": reply})
     return [
         {"role": "system", "content": SYSTEM},
-        {
-            "role": "user",
-            "content": (
-                f"Passage (from {place}):\n{text}\n\nQuestion: {question}\n\n"
-                "Does the passage state the answer to the question?"
-            ),
-        },
+        *shots,
+        {"role": "user", "content": ask(question, text, place)},
     ]
 
 
