@@ -5,9 +5,8 @@ to another (see README, "A new folder"), so a threshold fitted on some corpora a
 everything in another, and near-miss questions (the same entity, an attribute the text does not
 give) score like answerable ones. A chat model reading the quote and the question separates them
 far better: on the dev splits, the ROC AUC of its verdict between "the best quote holds the
-answer" and "it does not" is 0.75-0.91 per corpus when it is fitted on the other four, against 0.63-0.76 for the
-gate, and a threshold
-fitted on four corpora carries to the fifth.
+answer" and "it does not" is 0.75-0.91 per corpus when it is fitted on the other four, against
+0.63-0.76 for the gate, and a threshold fitted on four corpora carries to the fifth.
 
 For each question the :class:`Judge` asks, for the ranker's ``top_k`` candidates, one yes/no
 question (a one-token reply) and reads ``v = log P(yes) - log P(no)``. The candidates are
@@ -107,16 +106,19 @@ def ask(question: str, text: str, place: str) -> str:
     )
 
 
+def _prefix() -> tuple[dict[str, str], ...]:
+    turns = [{"role": "system", "content": SYSTEM}]
+    for place, text, question, reply in EXAMPLES:
+        turns.append({"role": "user", "content": ask(question, text, place)})
+        turns.append({"role": "assistant", "content": reply})
+    return tuple(turns)
+
+
+PREFIX = _prefix()  # the system prompt and the worked examples, the same for every question
+
+
 def messages(question: str, text: str, place: str) -> list[dict[str, str]]:
-    shots: list[dict[str, str]] = []
-    for ex_place, ex_text, ex_question, reply in EXAMPLES:
-        shots.append({"role": "user", "content": ask(ex_question, ex_text, ex_place)})
-        shots.append({"role": "assistant", "content": reply})
-    return [
-        {"role": "system", "content": SYSTEM},
-        *shots,
-        {"role": "user", "content": ask(question, text, place)},
-    ]
+    return [*PREFIX, {"role": "user", "content": ask(question, text, place)}]
 
 
 class Judge:
